@@ -1,0 +1,4 @@
+//! Shared helpers for the mastostream criterion benchmarks.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

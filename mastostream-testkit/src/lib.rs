@@ -1,0 +1,4 @@
+//! Test support for mastostream (not published).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
