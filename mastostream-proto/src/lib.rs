@@ -8,3 +8,7 @@
 mod id;
 
 pub use id::Id;
+pub mod error;
+pub mod http;
+
+pub use error::{DecodeError, Error, ErrorKind};
