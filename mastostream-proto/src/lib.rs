@@ -8,7 +8,15 @@
 mod id;
 
 pub use id::Id;
+pub mod channel;
 pub mod error;
+pub mod event;
 pub mod http;
+mod json;
+pub mod model;
+pub mod ws;
 
+pub use channel::{Channel, ChannelError, PublicScope};
 pub use error::{DecodeError, Error, ErrorKind};
+pub use event::{Event, EventKind, RawEvent};
+pub use json::JsonBackend;
