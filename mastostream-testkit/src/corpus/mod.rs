@@ -72,7 +72,7 @@ mod tests;
 pub use generator::Generator;
 pub use json::escape_ascii_json;
 pub use mix::{EventKind, Mix, ParseError};
-pub use output::{KindStats, Stats, generate, generate_to, http_head};
+pub use output::{KindStats, Stats, ensure_file, generate, generate_to, http_head};
 pub use stream::{
     Events, GeneratedEvent, HEARTBEAT_INTERVAL_MS, MEAN_EVENT_GAP_MS, StreamEvent, heartbeat,
     prologue,

@@ -1,7 +1,9 @@
 //! Writing a corpus: optional HTTP head, optional chunked framing, and size statistics.
 
 use std::fmt;
+use std::fs;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use super::json::http_date;
 use super::mix::EventKind;
@@ -187,6 +189,32 @@ pub fn generate(cfg: &CorpusConfig) -> Vec<u8> {
         panic!("cannot generate corpus: {e}");
     }
     v
+}
+
+/// Makes sure the corpus `cfg` describes is at `path`: does nothing if the file exists,
+/// otherwise generates it next to `path` and renames it into place, so that a reader never
+/// sees a half-written file (benchmarks call this to create their corpus on first use).
+/// Creates missing parent directories.
+pub fn ensure_file(path: &Path, cfg: &CorpusConfig) -> io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| generate_to(cfg, &mut f).and_then(|_| f.sync_all()))
+        // Another process may have won the race (rename cannot replace a file everywhere).
+        .and_then(|()| {
+            fs::rename(&tmp, path).or_else(|e| if path.exists() { Ok(()) } else { Err(e) })
+        });
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The size distribution of one event type's payloads, in bytes.

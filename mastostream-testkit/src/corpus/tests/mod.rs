@@ -309,3 +309,24 @@ fn endless_stream() {
     );
     assert_eq!(events(&cfg(0, 15)).count(), 0);
 }
+
+#[test]
+fn ensure_file_writes_once() {
+    let dir = std::env::temp_dir().join(format!("mastostream-corpus-test-{}", std::process::id()));
+    let path = dir.join("sub").join("c.sse");
+    let c = cfg(50, 16);
+    ensure_file(&path, &c).expect("written");
+    assert_eq!(std::fs::read(&path).expect("read"), generate(&c));
+    // An existing file is left alone.
+    std::fs::write(&path, b"x").expect("overwrite");
+    ensure_file(&path, &c).expect("exists");
+    assert_eq!(std::fs::read(&path).expect("read"), b"x");
+    assert_eq!(
+        std::fs::read_dir(path.parent().expect("dir"))
+            .expect("list")
+            .count(),
+        1,
+        "no temp file left"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
