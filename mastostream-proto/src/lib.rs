@@ -67,6 +67,7 @@ mod json;
 pub mod model;
 pub mod session;
 pub mod sse;
+mod summary;
 pub mod ws;
 
 pub use channel::{Channel, ChannelError, PublicScope};

@@ -12,10 +12,10 @@ use super::{
     Gap, GapReason, Instance, Item, Machine, Output, Rng, SessionConfig, Timeline, TransportError,
     TransportId,
 };
+use crate::Event;
 use crate::decoder::{Decoder, Frame};
 use crate::error::{Error, ErrorKind};
 use crate::http::Request;
-use crate::{Event, RawEvent};
 
 /// How many delivered ids are remembered for duplicate removal.
 const RECENT_IDS: usize = 4096;
@@ -223,26 +223,15 @@ impl Session {
             let Some(frame) = decoder.poll() else { return };
             match frame {
                 Ok(Frame::Head(_)) => self.went_live(),
-                Ok(Frame::Event(e)) => {
-                    let (name, data, _) = e.into_parts();
-                    let event = RawEvent::new(name, data).decode_with(self.cfg.json);
-                    self.live_event(event);
-                }
-                Ok(Frame::Comment(text)) => {
-                    if self.cfg.heartbeats {
-                        self.emit(Item::Event(Event::Heartbeat(text)));
+                Ok(Frame::Retry(ms)) => self.server_retry = Some(Duration::from_millis(ms)),
+                Ok(Frame::Comment(text)) if !self.cfg.heartbeats => drop(text),
+                Ok(Frame::Comment(text)) => self.emit(Item::Event(Event::Heartbeat(text))),
+                Ok(Frame::End) => self.stream_failed(ErrorKind::Closed.into()),
+                Ok(frame) => {
+                    if let Some(event) = frame.into_event(self.cfg.json) {
+                        self.live_event(event);
                     }
                 }
-                Ok(Frame::Retry(ms)) => self.server_retry = Some(Duration::from_millis(ms)),
-                Ok(Frame::Skipped { event_type, error }) => {
-                    let name = String::from_utf8_lossy(&event_type).into_owned();
-                    self.live_event(Event::Malformed {
-                        name,
-                        data: Bytes::new(),
-                        error,
-                    });
-                }
-                Ok(Frame::End) => self.stream_failed(ErrorKind::Closed.into()),
                 Err(e) => self.stream_failed(e),
             }
         }
