@@ -92,7 +92,8 @@ impl TransportError {
 }
 
 /// What a machine asks of its adapter, or hands to the application.
-#[derive(Debug)]
+///
+/// Its `Debug` output shows a transmit's length, never its bytes (they hold the token).
 pub enum Output {
     /// Open a connection (TCP, then TLS when `target.tls`), then call
     /// [`Machine::handle_connected`] or [`Machine::handle_connect_failed`].
@@ -119,6 +120,29 @@ pub enum Output {
     /// The machine is done: closed on request (`Ok`), or stopped by an error that retrying
     /// cannot fix. Nothing follows.
     Finished(Result<(), Error>),
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Output::Connect { transport, target } => f
+                .debug_struct("Connect")
+                .field("transport", transport)
+                .field("target", target)
+                .finish(),
+            Output::Transmit { transport, data } => f
+                .debug_struct("Transmit")
+                .field("transport", transport)
+                .field("len", &data.len())
+                .finish_non_exhaustive(),
+            Output::Close { transport } => f
+                .debug_struct("Close")
+                .field("transport", transport)
+                .finish(),
+            Output::Item(item) => f.debug_tuple("Item").field(item).finish(),
+            Output::Finished(result) => f.debug_tuple("Finished").field(result).finish(),
+        }
+    }
 }
 
 /// What a session hands to the application.

@@ -24,7 +24,6 @@ pub(crate) enum Phase {
 
 /// A transport: one connection carrying one request. It owns the connection's timers; the
 /// owner of the transport owns the response parser.
-#[derive(Debug)]
 pub(crate) struct Transport {
     pub(crate) id: TransportId,
     /// Where the request went (for resolving redirects and links).
@@ -38,6 +37,19 @@ pub(crate) struct Transport {
     /// REST requests must complete within `timeouts.request`; streams only need to keep
     /// talking (`timeouts.idle`).
     streaming: bool,
+}
+
+impl std::fmt::Debug for Transport {
+    // The request holds the token: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("id", &self.id)
+            .field("instance", &self.instance)
+            .field("target", &self.target)
+            .field("phase", &self.phase)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Transport {
