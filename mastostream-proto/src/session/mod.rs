@@ -42,6 +42,7 @@ mod backoff;
 mod catchup;
 mod fetch;
 mod instance;
+mod recover;
 mod rest;
 mod stream;
 mod timeline;
