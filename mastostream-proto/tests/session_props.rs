@@ -25,6 +25,24 @@ enum Op {
     IoError(usize),
     Advance(u64),
     Close,
+    WsMessage(usize, usize),
+    WsFrame(usize),
+    Subscribe(bool),
+}
+
+fn ws_messages() -> Vec<Bytes> {
+    vec![
+        Bytes::from(format!(
+            r#"{{"stream":["public"],"event":"update","payload":{}}}"#,
+            serde_json::to_string(&status_json(&sid(5))).unwrap()
+        )),
+        Bytes::from_static(
+            br#"{"stream":["hashtag","rust"],"event":"delete","payload":"110000000000000003"}"#,
+        ),
+        Bytes::from_static(br#"{"error":"Not authorized to stream this list","status":401}"#),
+        Bytes::from_static(br#"{"stream":["user"],"event":"notifications_merged","payload":"1"}"#),
+        Bytes::from_static(b"garbage"),
+    ]
 }
 
 fn fragments() -> Vec<Bytes> {
@@ -78,6 +96,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..8).prop_map(Op::IoError),
         3 => prop_oneof![0u64..2_000, 0u64..120_000].prop_map(Op::Advance),
         1 => Just(Op::Close),
+        3 => ((0usize..8), (0usize..5)).prop_map(|(t, m)| Op::WsMessage(t, m)),
+        1 => (0usize..8).prop_map(Op::WsFrame),
+        1 => any::<bool>().prop_map(Op::Subscribe),
     ]
 }
 
@@ -85,13 +106,19 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn any_op_sequence_keeps_the_contract(ops in prop::collection::vec(op(), 1..120), catch_up in any::<bool>()) {
-        let mut cfg = SessionConfig::new(Instance::parse("https://m.example").unwrap(), Channel::User)
-            .token(Token::new("tok"));
+    fn any_op_sequence_keeps_the_contract(ops in prop::collection::vec(op(), 1..120), catch_up in any::<bool>(), websocket in any::<bool>()) {
+        let instance = Instance::parse("https://m.example").unwrap();
+        let mut cfg = if websocket {
+            SessionConfig::websocket(instance, Channel::User, vec![Channel::list("42")])
+        } else {
+            SessionConfig::new(instance, Channel::User)
+        }
+        .token(Token::new("tok"));
         cfg.catch_up.enabled = catch_up;
         cfg.catch_up.max_held = 4;
         cfg.limits = Limits { max_line: 1024, max_event: 2048, ..Limits::default() };
         let frags = fragments();
+        let msgs = ws_messages();
         let mut now = t0();
         let mut s = Session::new(cfg, now, wall0());
         let mut known: Vec<TransportId> = Vec::new();
@@ -118,6 +145,10 @@ proptest! {
                     s.handle_timeout(now);
                 }
                 Op::Close => s.close(now),
+                Op::WsMessage(i, m) => if let Some(&t) = known.get(i) { s.handle_ws_message(t, msgs[m].clone(), now) },
+                Op::WsFrame(i) => if let Some(&t) = known.get(i) { s.handle_ws_frame(t, now) },
+                Op::Subscribe(true) => s.subscribe(Channel::hashtag("rust", false), now),
+                Op::Subscribe(false) => s.unsubscribe(&Channel::list("42"), now),
             }
             while let Some(out) = s.poll() {
                 prop_assert!(!finished, "output after Finished: {out:?}");
@@ -130,6 +161,10 @@ proptest! {
                         prop_assert!(connected.contains(&transport) && !closed.contains(&transport));
                     }
                     Output::Close { transport } => { closed.insert(transport); }
+                    Output::ConnectWebSocket { transport, .. } => known.push(transport),
+                    Output::SendText { transport, .. } => {
+                        prop_assert!(connected.contains(&transport) && !closed.contains(&transport));
+                    }
                     Output::Item(_) => {}
                     Output::Finished(_) => finished = true,
                 }

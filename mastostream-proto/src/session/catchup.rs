@@ -54,7 +54,7 @@ pub(crate) struct Progress {
 pub(crate) struct CatchUp {
     pub(crate) pending: VecDeque<Timeline>,
     pub(crate) current: Option<Progress>,
-    pub(crate) held: VecDeque<Event>,
+    pub(crate) held: VecDeque<(Event, super::stream::Origin)>,
     /// The first live id held per timeline: catch-up stops there.
     pub(crate) first_live: HashMap<Timeline, Id>,
 }
@@ -81,11 +81,12 @@ impl Key {
     }
 }
 
-/// A bounded set of recently delivered keys.
+/// A bounded set of recently delivered keys, per timeline (one status may rightly arrive
+/// on two multiplexed streams).
 #[derive(Debug)]
 pub(crate) struct Recent {
-    set: HashSet<Key>,
-    order: VecDeque<Key>,
+    set: HashSet<(Timeline, Key)>,
+    order: VecDeque<(Timeline, Key)>,
     cap: usize,
 }
 
@@ -99,7 +100,7 @@ impl Recent {
     }
 
     /// Records `key`; `false` if it was already there (a duplicate).
-    pub(crate) fn insert(&mut self, key: Key) -> bool {
+    pub(crate) fn insert(&mut self, key: (Timeline, Key)) -> bool {
         if self.set.contains(&key) {
             return false;
         }
@@ -125,17 +126,16 @@ mod tests {
 
     #[test]
     fn recent_set_is_bounded_and_forgets_oldest() {
+        let key = |n: &str| (Timeline::Home, Key::Status(Id::from(n)));
         let mut r = Recent::new(3);
         for i in 0..3 {
-            assert!(r.insert(Key::Status(Id::from(i.to_string()))));
+            assert!(r.insert(key(&i.to_string())));
         }
-        assert!(!r.insert(Key::Status(Id::from("1"))));
-        assert!(r.insert(Key::Status(Id::from("9"))));
+        assert!(!r.insert(key("1")));
+        // The same id in another timeline is not a duplicate.
+        assert!(r.insert((Timeline::Notifications, Key::Status(Id::from("1")))));
         assert_eq!(r.len(), 3);
-        assert!(
-            r.insert(Key::Status(Id::from("0"))),
-            "the oldest key was forgotten"
-        );
+        assert!(r.insert(key("0")), "the oldest key was forgotten");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::rest::{Collector, Response};
-use super::transport::Transport;
+use super::transport::{Kind, Transport};
 use super::{Instance, Machine, Output, Timeouts, TransportError, TransportId};
 use crate::decoder::server_message;
 use crate::error::{Error, ErrorKind};
@@ -66,7 +66,7 @@ impl OneShot {
             instance.clone(),
             &request,
             timeouts,
-            false,
+            Kind::Rest,
             now,
             &mut out,
         );

@@ -47,6 +47,7 @@ mod rest;
 mod stream;
 mod timeline;
 mod transport;
+mod websocket;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -104,6 +105,25 @@ pub enum Output {
         /// Where to connect.
         target: Target,
     },
+    /// Open a WebSocket (TCP, TLS when `target.tls`, then the HTTP upgrade described by
+    /// `request`), then call [`Machine::handle_connected`] once the upgrade succeeded,
+    /// [`Session::handle_ws_rejected`] when the server answered the upgrade with an HTTP
+    /// error, or [`Machine::handle_connect_failed`].
+    ConnectWebSocket {
+        /// The transport's id.
+        transport: TransportId,
+        /// Where to connect.
+        target: Target,
+        /// The upgrade request.
+        request: WsRequest,
+    },
+    /// Send this text message on the WebSocket transport.
+    SendText {
+        /// The transport.
+        transport: TransportId,
+        /// The message (a subscribe or unsubscribe request).
+        text: String,
+    },
     /// Write these bytes to the transport.
     Transmit {
         /// The transport.
@@ -131,6 +151,21 @@ impl fmt::Debug for Output {
                 .field("transport", transport)
                 .field("target", target)
                 .finish(),
+            Output::ConnectWebSocket {
+                transport,
+                target,
+                request,
+            } => f
+                .debug_struct("ConnectWebSocket")
+                .field("transport", transport)
+                .field("target", target)
+                .field("request", request)
+                .finish(),
+            Output::SendText { transport, text } => f
+                .debug_struct("SendText")
+                .field("transport", transport)
+                .field("text", text)
+                .finish(),
             Output::Transmit { transport, data } => f
                 .debug_struct("Transmit")
                 .field("transport", transport)
@@ -155,7 +190,29 @@ pub enum Item {
     /// An event fetched over REST after a reconnect: it happened while the stream was
     /// down. Recovered events arrive oldest first, before the live events that followed.
     Recovered(Event),
-    /// The stream is live (the server answered `200 text/event-stream`).
+    /// A live event from a WebSocket subscription, with the stream it came from.
+    StreamEvent {
+        /// The stream as the server named it (`["hashtag", "rust"]`).
+        stream: Vec<String>,
+        /// The same stream as a [`Channel`] (`None` for a name this version does not know).
+        channel: Option<Channel>,
+        /// The event.
+        event: Event,
+    },
+    /// The WebSocket server reported an error, typically a refused subscription (a
+    /// refused subscription is dropped, not retried).
+    StreamError {
+        /// The subscription the error most likely answers: Mastodon's error messages name
+        /// no stream, so this is the oldest subscription sent and not yet confirmed by an
+        /// event (within 10 s), if any.
+        channel: Option<Channel>,
+        /// The HTTP-like status the server gave.
+        status: Option<u16>,
+        /// The server's message.
+        error: String,
+    },
+    /// The stream is live (the server answered `200 text/event-stream`, or the WebSocket
+    /// upgrade succeeded).
     Connected {
         /// The stream's URL (it never contains the token).
         url: String,
@@ -185,6 +242,50 @@ pub enum Item {
     },
     /// Items may be missing: catch-up could not cover this range.
     Gap(Gap),
+}
+
+/// The HTTP upgrade request for a WebSocket transport. Its `Debug` output redacts the
+/// token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WsRequest {
+    /// The URL to open (`wss://host/api/v1/streaming`); it never contains the token.
+    pub url: String,
+    /// Headers to send with the upgrade (`Authorization: Bearer …` when there is a token,
+    /// `User-Agent`).
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for WsRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let v = if n.eq_ignore_ascii_case("authorization") {
+                    "<redacted>"
+                } else {
+                    v
+                };
+                (n.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("WsRequest")
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .finish()
+    }
+}
+
+/// How a session reaches the stream.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamTransport {
+    /// Server-Sent Events over HTTP/1.1: one stream per connection.
+    #[default]
+    Sse,
+    /// Mastodon's multiplexed WebSocket (`/api/v1/streaming`): every subscription on one
+    /// connection, resubscribed after each reconnect.
+    WebSocket,
 }
 
 /// A range of a timeline that may hold items the application never received.
@@ -239,6 +340,9 @@ pub struct Timeouts {
     pub idle: Duration,
     /// A whole REST request, from connected to the end of the body. Default 30 s.
     pub request: Duration,
+    /// Silence on a live WebSocket (no frame, not even a ping). Default 90 s: three of
+    /// Mastodon's 30 s pings.
+    pub ws_idle: Duration,
 }
 
 impl Default for Timeouts {
@@ -248,6 +352,7 @@ impl Default for Timeouts {
             head: Duration::from_secs(15),
             idle: Duration::from_secs(45),
             request: Duration::from_secs(30),
+            ws_idle: Duration::from_secs(90),
         }
     }
 }
@@ -292,8 +397,13 @@ pub struct SessionConfig {
     pub instance: Instance,
     /// The streaming API base, when it differs (see [`parse_streaming_url`]).
     pub streaming: Option<Instance>,
-    /// Which stream.
+    /// Which stream (over a WebSocket: the first subscription).
     pub channel: Channel,
+    /// SSE or WebSocket. Default SSE.
+    pub transport: StreamTransport,
+    /// Over a WebSocket: more subscriptions besides `channel` (more can be added while the
+    /// session runs, with [`Session::subscribe`]).
+    pub subscriptions: Vec<Channel>,
     /// The access token, sent as `Authorization: Bearer`. Redacted from `Debug`.
     pub token: Option<Token>,
     /// Parser limits.
@@ -325,6 +435,8 @@ impl SessionConfig {
             instance,
             streaming: None,
             channel,
+            transport: StreamTransport::Sse,
+            subscriptions: Vec::new(),
             token: None,
             limits: Limits::default(),
             timeouts: Timeouts::default(),
@@ -337,6 +449,15 @@ impl SessionConfig {
             seed: 0x6d61_7374_6f64_6f6e,
             user_agent: crate::http::USER_AGENT.to_owned(),
         }
+    }
+
+    /// A configuration for Mastodon's multiplexed WebSocket, subscribed to `channels` (at
+    /// least one).
+    pub fn websocket(instance: Instance, channel: Channel, more: Vec<Channel>) -> Self {
+        let mut cfg = SessionConfig::new(instance, channel);
+        cfg.transport = StreamTransport::WebSocket;
+        cfg.subscriptions = more;
+        cfg
     }
 
     /// Sets the access token.

@@ -3,13 +3,26 @@
 
 use super::catchup::{Anchor, CatchUp, Progress};
 use super::rest::{Collector, Response};
-use super::stream::{Fetch, Purpose, Session, State};
-use super::transport::Transport;
+use super::stream::{Fetch, Origin, Purpose, Session, State};
+use super::transport::{Kind, Transport};
 use super::{Gap, GapReason, Item, Output, Timeline, TransportId};
 use crate::error::{Error, ErrorKind};
 use crate::http::Request;
 
 impl Session {
+    /// Queues anchor fetches for timelines that have no anchor yet (a stream subscribed
+    /// while live).
+    pub(super) fn anchor_new_timelines(&mut self) {
+        let new: Vec<Timeline> = self
+            .timelines
+            .iter()
+            .filter(|t| !self.anchors.contains_key(*t) && !self.anchor_queue.contains(*t))
+            .cloned()
+            .collect();
+        self.anchor_queue.extend(new);
+        self.next_fetch();
+    }
+
     pub(super) fn start_catch_up(&mut self) {
         let mut c = CatchUp::default();
         for timeline in self.timelines.clone() {
@@ -55,8 +68,8 @@ impl Session {
     /// Delivers what was held back, and resumes live delivery.
     pub(super) fn end_catch_up(&mut self) {
         if let Some(c) = self.catch_up.take() {
-            for event in c.held {
-                self.deliver(event, false);
+            for (event, origin) in c.held {
+                self.deliver(event, origin);
             }
         }
         self.next_fetch();
@@ -84,8 +97,8 @@ impl Session {
                 reason: reason.clone(),
             }));
         }
-        for event in c.held {
-            self.deliver(event, false);
+        for (event, origin) in c.held {
+            self.deliver(event, origin);
         }
     }
 
@@ -97,9 +110,9 @@ impl Session {
         let Some(c) = self.catch_up.take() else {
             return;
         };
-        for event in c.held {
-            if Timeline::place(&self.timelines, &event).is_none() {
-                self.deliver(event, false);
+        for (event, origin) in c.held {
+            if self.place(&event, &origin).is_none() {
+                self.deliver(event, origin);
             }
         }
     }
@@ -134,7 +147,7 @@ impl Session {
             instance,
             &request,
             self.cfg.timeouts,
-            false,
+            Kind::Rest,
             self.now,
             &mut self.out,
         );
@@ -258,7 +271,7 @@ impl Session {
         let empty = fresh.is_empty() && !reached_live;
         let count = fresh.len();
         for event in fresh {
-            self.deliver(event, true);
+            self.deliver(event, Origin::Recovered(timeline.clone()));
         }
         let Some(c) = &mut self.catch_up else { return };
         let Some(p) = &mut c.current else { return };

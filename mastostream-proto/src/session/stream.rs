@@ -7,15 +7,15 @@ use bytes::Bytes;
 
 use super::catchup::{Anchor, CatchUp, Key, Recent};
 use super::rest::Collector;
-use super::transport::{Phase, Transport};
+use super::transport::{Kind, Phase, Transport};
 use super::{
-    GapReason, Instance, Item, Machine, Output, Rng, SessionConfig, Timeline, TransportError,
-    TransportId,
+    Channel, GapReason, Instance, Item, Machine, Output, Rng, SessionConfig, StreamTransport,
+    Timeline, TransportError, TransportId,
 };
-use crate::Event;
 use crate::decoder::{Decoder, Frame};
 use crate::error::{Error, ErrorKind};
 use crate::http::Request;
+use crate::{Event, Id};
 
 /// How many delivered ids are remembered for duplicate removal.
 const RECENT_IDS: usize = 4096;
@@ -46,6 +46,31 @@ pub(super) struct Fetch {
     pub(super) transport: Transport,
     pub(super) collector: Collector,
     pub(super) purpose: Purpose,
+}
+
+/// How the live stream's transport is read.
+#[derive(Debug)]
+pub(super) enum Reader {
+    /// SSE: bytes through the HTTP and SSE decoder.
+    Sse(Box<Decoder>),
+    /// WebSocket: text messages; subscriptions sent and not yet confirmed by an event.
+    Ws {
+        pending: VecDeque<(Channel, Instant)>,
+    },
+}
+
+/// Where an event came from, which decides how it is delivered.
+#[derive(Debug, Clone)]
+pub(super) enum Origin {
+    /// The SSE stream.
+    Live,
+    /// A WebSocket subscription.
+    Ws {
+        stream: Vec<String>,
+        channel: Option<Channel>,
+    },
+    /// A catch-up page of this timeline.
+    Recovered(Timeline),
 }
 
 /// What to do after a stream failed.
@@ -80,7 +105,7 @@ pub struct Session {
     pub(super) out: VecDeque<Output>,
     pub(super) next_id: u64,
     pub(super) state: State,
-    pub(super) stream: Option<(Transport, Decoder)>,
+    pub(super) stream: Option<(Transport, Reader)>,
     pub(super) fetch: Option<Fetch>,
     /// Consecutive failed attempts.
     pub(super) failures: u32,
@@ -92,7 +117,10 @@ pub struct Session {
     /// Where a temporary redirect sends the next attempt only.
     pub(super) redirect_once: Option<(Instance, String)>,
     pub(super) ever_live: bool,
+    /// Every timeline behind the subscribed streams, once each.
     pub(super) timelines: Vec<Timeline>,
+    /// Each subscribed stream with its timelines (one entry for SSE).
+    pub(super) routes: Vec<(Channel, Vec<Timeline>)>,
     pub(super) anchors: HashMap<Timeline, Anchor>,
     pub(super) anchor_queue: VecDeque<Timeline>,
     pub(super) catch_up: Option<CatchUp>,
@@ -103,11 +131,6 @@ impl Session {
     /// A session that starts connecting at once. `now` is the current monotonic time and
     /// `wall` the current wall-clock time (read once, for `Retry-After` dates).
     pub fn new(cfg: SessionConfig, now: Instant, wall: SystemTime) -> Session {
-        let timelines = if cfg.catch_up.enabled {
-            Timeline::for_channel(&cfg.channel)
-        } else {
-            Vec::new()
-        };
         let mut s = Session {
             rng: Rng::new(cfg.seed),
             cfg,
@@ -124,14 +147,70 @@ impl Session {
             moved: None,
             redirect_once: None,
             ever_live: false,
-            timelines,
+            timelines: Vec::new(),
+            routes: Vec::new(),
             anchors: HashMap::new(),
             anchor_queue: VecDeque::new(),
             catch_up: None,
             recent: Recent::new(RECENT_IDS),
         };
+        let channels = std::iter::once(s.cfg.channel.clone())
+            .chain(match s.cfg.transport {
+                StreamTransport::WebSocket => s.cfg.subscriptions.clone(),
+                _ => Vec::new(),
+            })
+            .collect::<Vec<_>>();
+        for channel in channels {
+            s.add_route(channel);
+        }
         s.connect();
         s
+    }
+
+    /// Adds a stream and its timelines (catch-up permitting). Returns whether it was new.
+    pub(super) fn add_route(&mut self, channel: Channel) -> bool {
+        if self.routes.iter().any(|(c, _)| *c == channel) {
+            return false;
+        }
+        let timelines = if self.cfg.catch_up.enabled {
+            Timeline::for_channel(&channel)
+        } else {
+            Vec::new()
+        };
+        for t in &timelines {
+            if !self.timelines.contains(t) {
+                self.timelines.push(t.clone());
+            }
+        }
+        self.routes.push((channel, timelines));
+        true
+    }
+
+    /// Removes a stream; its timelines stay tracked only while another stream uses them.
+    pub(super) fn remove_route(&mut self, channel: &Channel) -> bool {
+        let before = self.routes.len();
+        self.routes.retain(|(c, _)| c != channel);
+        let routes = &self.routes;
+        self.timelines
+            .retain(|t| routes.iter().any(|(_, ts)| ts.contains(t)));
+        before != self.routes.len()
+    }
+
+    /// The timelines an event from `origin` may belong to.
+    fn timelines_of<'a>(&'a self, origin: &'a Origin) -> &'a [Timeline] {
+        let channel = match origin {
+            Origin::Live => Some(&self.cfg.channel),
+            Origin::Ws { channel, .. } => channel.as_ref(),
+            Origin::Recovered(t) => return std::slice::from_ref(t),
+        };
+        channel
+            .and_then(|c| self.routes.iter().find(|(rc, _)| rc == c))
+            .map_or(&[], |(_, ts)| ts.as_slice())
+    }
+
+    /// Which timeline `event` from `origin` belongs to, with its ordering id.
+    pub(super) fn place(&self, event: &Event, origin: &Origin) -> Option<(Timeline, Id)> {
+        Timeline::place(self.timelines_of(origin), event).map(|(t, id)| (t.clone(), id))
     }
 
     /// The configuration.
@@ -152,7 +231,10 @@ impl Session {
     /// Bytes and events buffered inside the session (parser buffers, held events), for
     /// checking that memory stays bounded.
     pub fn buffered(&self) -> (usize, usize) {
-        let bytes = self.stream.as_ref().map_or(0, |(_, d)| d.buffered());
+        let bytes = match &self.stream {
+            Some((_, Reader::Sse(d))) => d.buffered(),
+            _ => 0,
+        };
         let held = self.catch_up.as_ref().map_or(0, |c| c.held.len());
         (bytes, held)
     }
@@ -192,6 +274,10 @@ impl Session {
     // ---- the stream ------------------------------------------------------------------
 
     fn connect(&mut self) {
+        self.state = State::Connecting;
+        if self.cfg.transport == StreamTransport::WebSocket {
+            return self.connect_ws();
+        }
         let (instance, target) = self.stream_location();
         let request = Request::get(instance.host_header(), target)
             .token_opt(self.cfg.token.clone())
@@ -202,22 +288,21 @@ impl Session {
             instance,
             &request,
             self.cfg.timeouts,
-            true,
+            Kind::Sse,
             self.now,
             &mut self.out,
         );
-        self.stream = Some((t, Decoder::http(self.cfg.limits)));
-        self.state = State::Connecting;
+        self.stream = Some((t, Reader::Sse(Box::new(Decoder::http(self.cfg.limits)))));
     }
 
-    fn stream_is(&self, id: TransportId) -> bool {
+    pub(super) fn stream_is(&self, id: TransportId) -> bool {
         self.stream.as_ref().is_some_and(|(t, _)| t.id == id)
     }
 
     /// Runs the stream's decoder dry.
     fn drain_stream(&mut self) {
         loop {
-            let Some((_, decoder)) = &mut self.stream else {
+            let Some((_, Reader::Sse(decoder))) = &mut self.stream else {
                 return;
             };
             let Some(frame) = decoder.poll() else { return };
@@ -229,7 +314,7 @@ impl Session {
                 Ok(Frame::End) => self.stream_failed(ErrorKind::Closed.into()),
                 Ok(frame) => {
                     if let Some(event) = frame.into_event(self.cfg.json) {
-                        self.live_event(event);
+                        self.live_event(event, Origin::Live);
                     }
                 }
                 Err(e) => self.stream_failed(e),
@@ -237,7 +322,7 @@ impl Session {
         }
     }
 
-    fn went_live(&mut self) {
+    pub(super) fn went_live(&mut self) {
         let Some((t, _)) = &mut self.stream else {
             return;
         };
@@ -246,6 +331,7 @@ impl Session {
         self.state = State::Live { since: self.now };
         self.redirects = 0;
         self.emit(Item::Connected { url });
+        self.subscribe_all();
         if self.timelines.is_empty() {
             return;
         }
@@ -259,15 +345,16 @@ impl Session {
     }
 
     /// A live event: held back during catch-up, delivered otherwise.
-    fn live_event(&mut self, event: Event) {
-        let Some(c) = &mut self.catch_up else {
-            self.deliver(event, false);
-            return;
-        };
-        if let Some((timeline, id)) = Timeline::place(&self.timelines, &event) {
-            c.first_live.entry(timeline.clone()).or_insert(id);
+    pub(super) fn live_event(&mut self, event: Event, origin: Origin) {
+        if self.catch_up.is_none() {
+            return self.deliver(event, origin);
         }
-        c.held.push_back(event);
+        let placed = self.place(&event, &origin);
+        let Some(c) = &mut self.catch_up else { return };
+        if let Some((timeline, id)) = placed {
+            c.first_live.entry(timeline).or_insert(id);
+        }
+        c.held.push_back((event, origin));
         if c.held.len() > self.cfg.catch_up.max_held {
             self.abandon_catch_up(GapReason::HeldOverflow);
         }
@@ -275,29 +362,32 @@ impl Session {
 
     /// Hands an event to the application, unless it was delivered already; tracks the
     /// newest id per timeline.
-    pub(super) fn deliver(&mut self, event: Event, recovered: bool) {
-        if let Some(key) = Key::of(&event)
-            && !self.recent.insert(key)
-        {
-            return;
-        }
-        if let Some((timeline, id)) = Timeline::place(&self.timelines, &event) {
-            let slot = self.anchors.remove(timeline);
-            let mut slot = slot;
+    pub(super) fn deliver(&mut self, event: Event, origin: Origin) {
+        if let Some((timeline, id)) = self.place(&event, &origin) {
+            if let Some(key) = Key::of(&event)
+                && !self.recent.insert((timeline.clone(), key))
+            {
+                return;
+            }
+            let mut slot = self.anchors.remove(&timeline);
             Anchor::advance(&mut slot, &id);
             if let Some(a) = slot {
-                self.anchors.insert(timeline.clone(), a);
+                self.anchors.insert(timeline, a);
             }
         }
-        self.emit(if recovered {
-            Item::Recovered(event)
-        } else {
-            Item::Event(event)
+        self.emit(match origin {
+            Origin::Live => Item::Event(event),
+            Origin::Ws { stream, channel } => Item::StreamEvent {
+                stream,
+                channel,
+                event,
+            },
+            Origin::Recovered(_) => Item::Recovered(event),
         });
     }
 
     /// The stream ended, one way or another: decide what comes next.
-    fn stream_failed(&mut self, error: Error) {
+    pub(super) fn stream_failed(&mut self, error: Error) {
         let Some((t, _)) = self.stream.take() else {
             return;
         };
@@ -426,8 +516,16 @@ impl Machine for Session {
     fn handle_connected(&mut self, transport: TransportId, now: Instant) {
         self.now = self.now.max(now);
         if self.stream_is(transport) {
-            if let Some((t, _)) = &mut self.stream {
+            // A WebSocket is live once upgraded (a repeated `connected` changes nothing).
+            let ws = if let Some((t, r)) = &mut self.stream {
+                let first = t.phase() == Phase::Connecting;
                 t.connected(self.now, &mut self.out);
+                first && matches!(r, Reader::Ws { .. })
+            } else {
+                false
+            };
+            if ws {
+                self.went_live();
             }
         } else if self.fetch_is(transport)
             && let Some(f) = &mut self.fetch
@@ -448,7 +546,7 @@ impl Machine for Session {
     fn handle_data(&mut self, transport: TransportId, data: Bytes, now: Instant) {
         self.now = self.now.max(now);
         if self.stream_is(transport) {
-            if let Some((t, decoder)) = &mut self.stream {
+            if let Some((t, Reader::Sse(decoder))) = &mut self.stream {
                 t.received(self.now);
                 decoder.feed(data);
             }
@@ -467,8 +565,9 @@ impl Machine for Session {
     fn handle_eof(&mut self, transport: TransportId, now: Instant) {
         self.now = self.now.max(now);
         if self.stream_is(transport) {
-            if let Some((_, decoder)) = &mut self.stream {
-                decoder.feed_eof();
+            match &mut self.stream {
+                Some((_, Reader::Sse(decoder))) => decoder.feed_eof(),
+                _ => self.stream_failed(ErrorKind::Closed.into()),
             }
             self.drain_stream();
         } else if self.fetch_is(transport)

@@ -30,13 +30,23 @@ pub(crate) struct Transport {
     pub(crate) instance: Instance,
     /// The request target.
     pub(crate) target: String,
-    request: Bytes,
+    /// The request to write once connected (none for a WebSocket: the adapter upgrades).
+    request: Option<Bytes>,
     phase: Phase,
     deadline: Instant,
     timeouts: Timeouts,
-    /// REST requests must complete within `timeouts.request`; streams only need to keep
-    /// talking (`timeouts.idle`).
-    streaming: bool,
+    kind: Kind,
+}
+
+/// What a transport carries, which decides its timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An SSE stream: head timeout, then idle timeout.
+    Sse,
+    /// A WebSocket stream: live once upgraded, then the WebSocket idle timeout.
+    Ws,
+    /// A REST request: must complete within the request timeout.
+    Rest,
 }
 
 impl std::fmt::Debug for Transport {
@@ -59,7 +69,7 @@ impl Transport {
         instance: Instance,
         request: &Request,
         timeouts: Timeouts,
-        streaming: bool,
+        kind: Kind,
         now: Instant,
         out: &mut VecDeque<Output>,
     ) -> Transport {
@@ -71,11 +81,35 @@ impl Transport {
             id,
             instance,
             target: request.target().to_owned(),
-            request: request.encode(),
+            request: Some(request.encode()),
             phase: Phase::Connecting,
             deadline: now + timeouts.connect,
             timeouts,
-            streaming,
+            kind,
+        }
+    }
+
+    /// Asks the adapter to open a WebSocket to `target` on `instance` (the upgrade request
+    /// is in `output`), and starts the connect timer.
+    pub(crate) fn open_ws(
+        id: TransportId,
+        instance: Instance,
+        target: String,
+        timeouts: Timeouts,
+        now: Instant,
+        output: Output,
+        out: &mut VecDeque<Output>,
+    ) -> Transport {
+        out.push_back(output);
+        Transport {
+            id,
+            instance,
+            target,
+            request: None,
+            phase: Phase::Connecting,
+            deadline: now + timeouts.connect,
+            timeouts,
+            kind: Kind::Ws,
         }
     }
 
@@ -92,41 +126,52 @@ impl Transport {
         if self.phase != Phase::Connecting {
             return;
         }
-        out.push_back(Output::Transmit {
-            transport: self.id,
-            data: self.request.clone(),
-        });
-        self.phase = Phase::AwaitingHead;
-        self.deadline = now
-            + if self.streaming {
-                self.timeouts.head
-            } else {
-                self.timeouts.request
-            };
+        match self.request.take() {
+            Some(data) => {
+                out.push_back(Output::Transmit {
+                    transport: self.id,
+                    data,
+                });
+                self.phase = Phase::AwaitingHead;
+                self.deadline = now
+                    + match self.kind {
+                        Kind::Rest => self.timeouts.request,
+                        _ => self.timeouts.head,
+                    };
+            }
+            // A WebSocket is live as soon as the upgrade succeeded.
+            None => self.head_received(now),
+        }
     }
 
     /// Bytes arrived: a live stream's idle timer restarts (heartbeats count).
     pub(crate) fn received(&mut self, now: Instant) {
-        if self.streaming && self.phase == Phase::Open {
-            self.deadline = now + self.timeouts.idle;
+        if self.phase == Phase::Open {
+            self.restart_idle(now);
         }
     }
 
-    /// The response head arrived.
+    /// The response head arrived (or the WebSocket upgrade succeeded).
     pub(crate) fn head_received(&mut self, now: Instant) {
         self.phase = Phase::Open;
-        if self.streaming {
-            self.deadline = now + self.timeouts.idle;
+        self.restart_idle(now);
+    }
+
+    fn restart_idle(&mut self, now: Instant) {
+        match self.kind {
+            Kind::Sse => self.deadline = now + self.timeouts.idle,
+            Kind::Ws => self.deadline = now + self.timeouts.ws_idle,
+            Kind::Rest => {}
         }
     }
 
     /// The error for the timer that ran out.
     pub(crate) fn timeout_error(&self) -> Error {
-        ErrorKind::Timeout(match (self.phase, self.streaming) {
+        ErrorKind::Timeout(match (self.phase, self.kind) {
             (Phase::Connecting, _) => Timeout::Connect,
-            (_, false) => Timeout::Request,
-            (Phase::AwaitingHead, true) => Timeout::Head,
-            (Phase::Open, true) => Timeout::Idle,
+            (_, Kind::Rest) => Timeout::Request,
+            (Phase::AwaitingHead, _) => Timeout::Head,
+            (Phase::Open, _) => Timeout::Idle,
         })
         .into()
     }

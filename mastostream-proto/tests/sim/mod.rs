@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use mastostream_proto::session::{
-    Item, Machine, Output, Session, SessionConfig, Target, TransportError, TransportId,
+    Item, Machine, Output, Session, SessionConfig, Target, TransportError, TransportId, WsRequest,
 };
 use mastostream_proto::{Error, Event, Id};
 
@@ -33,6 +33,10 @@ pub struct Sim {
     pub closed: HashSet<TransportId>,
     /// Outputs seen after `Finished` (must stay 0).
     pub after_finish: usize,
+    /// WebSocket upgrade requests, per transport.
+    pub ws_requests: HashMap<TransportId, WsRequest>,
+    /// Text messages sent on WebSocket transports, in order.
+    pub sent: Vec<(TransportId, String)>,
 }
 
 impl Sim {
@@ -49,6 +53,8 @@ impl Sim {
             requests: HashMap::new(),
             closed: HashSet::new(),
             after_finish: 0,
+            ws_requests: HashMap::new(),
+            sent: Vec::new(),
         };
         sim.pump();
         sim
@@ -64,6 +70,15 @@ impl Sim {
                 Output::Connect { transport, target } => {
                     self.connects.push((transport, target, self.now))
                 }
+                Output::ConnectWebSocket {
+                    transport,
+                    target,
+                    request,
+                } => {
+                    self.connects.push((transport, target, self.now));
+                    self.ws_requests.insert(transport, request);
+                }
+                Output::SendText { transport, text } => self.sent.push((transport, text)),
                 Output::Transmit { transport, data } => {
                     self.requests
                         .insert(transport, String::from_utf8_lossy(&data).into_owned());
