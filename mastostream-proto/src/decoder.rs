@@ -72,6 +72,28 @@ pub enum Frame {
     End,
 }
 
+impl Frame {
+    /// The Mastodon event this frame carries, decoded with `json`: an SSE event becomes
+    /// its typed [`Event`](crate::Event) (or `Unknown` / `Malformed`), a comment becomes
+    /// [`Event::Heartbeat`](crate::Event::Heartbeat), and an event skipped for a limit
+    /// becomes `Malformed` (with empty data). `None` for the head, `retry` and the end.
+    pub fn into_event(self, json: crate::JsonBackend) -> Option<crate::Event> {
+        match self {
+            Frame::Event(e) => {
+                let (name, data, _) = e.into_parts();
+                Some(crate::RawEvent::new(name, data).decode_with(json))
+            }
+            Frame::Comment(text) => Some(crate::Event::Heartbeat(text)),
+            Frame::Skipped { event_type, error } => Some(crate::Event::Malformed {
+                name: String::from_utf8_lossy(&event_type).into_owned(),
+                data: Bytes::new(),
+                error,
+            }),
+            Frame::Head(_) | Frame::Retry(_) | Frame::End => None,
+        }
+    }
+}
+
 impl From<SseItem> for Frame {
     fn from(item: SseItem) -> Self {
         match item {

@@ -49,6 +49,7 @@ pub enum DecodeError {
 ///
 /// Boxed so that `Result<T, Error>` stays one word wide on the happy path. Match on
 /// [`Error::kind`]; ask [`Error::is_transient`] whether reconnecting may help.
+#[derive(Clone)]
 pub struct Error(Box<ErrorKind>);
 
 impl Error {
@@ -99,6 +100,12 @@ impl From<ChunkedError> for Error {
     }
 }
 
+impl From<crate::session::UrlError> for Error {
+    fn from(e: crate::session::UrlError) -> Self {
+        ErrorKind::Url(e).into()
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.0, f)
@@ -118,7 +125,7 @@ impl std::error::Error for Error {
 }
 
 /// The kinds of fatal error.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The response head did not fit in the configured limit.
@@ -139,6 +146,12 @@ pub enum ErrorKind {
     /// The connection ended before the body did.
     #[error("connection closed before the end of the {0}")]
     UnexpectedEof(&'static str),
+    /// A REST response body was larger than the limit.
+    #[error("response body larger than the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
     /// The server answered with a status other than 2xx.
     #[error("{}", status_display(head, message))]
     Status {
@@ -147,6 +160,44 @@ pub enum ErrorKind {
         /// The server's error message: the `error` field of a JSON body, or a short text body.
         message: Option<String>,
     },
+    /// A timer ran out.
+    #[error("{0}")]
+    Timeout(Timeout),
+    /// The transport failed: connecting (DNS, refused, TLS) or reading/writing. The adapter
+    /// reports the error's kind and text; proto never holds an `io::Error`.
+    #[error("{}: {message}", if *.connecting { "connect failed" } else { "connection error" })]
+    Transport {
+        /// Whether the failure happened while connecting.
+        connecting: bool,
+        /// The I/O error kind the adapter saw.
+        kind: std::io::ErrorKind,
+        /// The error's text.
+        message: String,
+    },
+    /// The server ended the stream: a clean end of body or connection.
+    #[error("server closed the stream")]
+    Closed,
+    /// More redirects in a row than allowed.
+    #[error("more than {limit} redirects in a row")]
+    TooManyRedirects {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// A URL (configured, or from a redirect or `Link` header) is unusable.
+    #[error("{0}")]
+    Url(#[from] crate::session::UrlError),
+    /// Reconnecting failed too many times in a row.
+    #[error("gave up after {attempts} failed attempts; last error: {last}")]
+    GaveUp {
+        /// How many attempts failed.
+        attempts: u32,
+        /// The last failure.
+        last: Box<Error>,
+    },
+    /// A response is not what the request asks for (for example, `/api/v2/instance`
+    /// without a usable streaming URL).
+    #[error("unexpected response: {0}")]
+    UnexpectedResponse(String),
     /// The server answered 2xx, but not with `text/event-stream`.
     #[error("expected text/event-stream, server sent {}", head.content_type().unwrap_or("no Content-Type"))]
     NotEventStream {
@@ -175,13 +226,40 @@ impl ErrorKind {
                 let s = head.status();
                 s == 408 || s == 429 || s >= 500
             }
-            ErrorKind::NotEventStream { .. } => false,
+            ErrorKind::NotEventStream { .. }
+            | ErrorKind::TooManyRedirects { .. }
+            | ErrorKind::Url(_)
+            | ErrorKind::GaveUp { .. } => false,
+            ErrorKind::Timeout(_)
+            | ErrorKind::Transport { .. }
+            | ErrorKind::Closed
+            | ErrorKind::UnexpectedResponse(_) => true,
             ErrorKind::HeadTooLarge { .. }
             | ErrorKind::InvalidHead { .. }
             | ErrorKind::Chunked(_)
+            | ErrorKind::BodyTooLarge { .. }
             | ErrorKind::UnexpectedEof(_) => true,
         }
     }
+}
+
+/// Which timer ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Timeout {
+    /// Connecting (TCP and TLS) took too long.
+    #[error("connect timed out")]
+    Connect,
+    /// The response head did not arrive in time.
+    #[error("no response head in time")]
+    Head,
+    /// Nothing arrived on a live stream for too long (Mastodon sends a heartbeat every
+    /// 15 s; three missed heartbeats mean the connection is dead).
+    #[error("no data (not even a heartbeat) for too long: connection presumed dead")]
+    Idle,
+    /// A REST request did not complete in time.
+    #[error("request timed out")]
+    Request,
 }
 
 /// What was wrong with a chunked body.

@@ -57,12 +57,22 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod channel;
 pub mod decoder;
 pub mod error;
+pub mod event;
 pub mod http;
 mod id;
+mod json;
+pub mod model;
+pub mod session;
 pub mod sse;
+mod summary;
+pub mod ws;
 
+pub use channel::{Channel, ChannelError, PublicScope};
 pub use decoder::{Decoder, Frame, Limits};
 pub use error::{DecodeError, Error, ErrorKind};
+pub use event::{Event, EventKind, RawEvent};
 pub use id::Id;
+pub use json::JsonBackend;

@@ -11,4 +11,5 @@ mod request;
 
 pub use body::{BodyDecoder, BodyKind, BodyOutput};
 pub use head::{HeadParser, Header, ResponseHead, RetryAfter};
+pub(crate) use request::USER_AGENT;
 pub use request::{Request, Token};

@@ -1,0 +1,686 @@
+//! Mastodon streaming events: [`RawEvent`] (name and payload, undecoded) and [`Event`]
+//! (typed).
+//!
+//! The SSE decoder hands out [`RawEvent`]s whose name and payload are zero-copy [`Bytes`]
+//! slices of the received chunks. Routing needs no JSON decoding: [`RawEvent::kind`] looks at
+//! the name only and [`RawEvent::id`] reads the id from the start of the payload. Decoding
+//! into an [`Event`] happens when asked ([`RawEvent::decode`]), and never fails: a payload
+//! that does not decode becomes [`Event::Malformed`], and the stream goes on.
+//!
+//! ```
+//! use mastostream_proto::{Event, EventKind, RawEvent};
+//!
+//! let raw = RawEvent::new(
+//!     "update".into(),
+//!     r#"{"id":"110988741790818968","created_at":"2023-08-30T12:00:00.000Z","visibility":"public",
+//!        "uri":"https://example.social/users/ada/statuses/110988741790818968","content":"<p>hi</p>",
+//!        "account":{"id":"1","username":"ada","acct":"ada","created_at":"2022-01-01T00:00:00.000Z"}}"#
+//!         .into(),
+//! );
+//! // Cheap routing: no JSON decoding yet.
+//! assert_eq!(raw.kind(), EventKind::Update);
+//! assert_eq!(raw.id().unwrap(), "110988741790818968");
+//!
+//! // Full decoding on demand.
+//! match raw.decode() {
+//!     Event::Update(status) => assert_eq!(status.account.acct, "ada"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//!
+//! // Deleted ids are bare on the wire, and stay exact strings (they exceed 2^53).
+//! let raw = RawEvent::new("delete".into(), "110988741790818968".into());
+//! assert_eq!(raw.decode(), Event::Delete("110988741790818968".into()));
+//!
+//! // A bad payload is one malformed item, not an error that ends the stream.
+//! let raw = RawEvent::new("notification".into(), "{\"id\":".into());
+//! assert!(matches!(raw.decode(), Event::Malformed { .. }));
+//!
+//! // Unknown event names are delivered raw.
+//! let raw = RawEvent::new("status.translated".into(), "{}".into());
+//! assert!(matches!(raw.decode(), Event::Unknown { name, .. } if name == "status.translated"));
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Deserialize;
+
+use crate::json::{self, JsonBackend};
+use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
+use crate::{DecodeError, Id};
+
+/// One streaming event before decoding: its name and its payload, as zero-copy slices.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawEvent {
+    name: Bytes,
+    data: Bytes,
+}
+
+impl RawEvent {
+    /// An event named `name` (the SSE `event:` field, or the WebSocket `event` member)
+    /// carrying `data` (the payload text).
+    pub fn new(name: Bytes, data: Bytes) -> Self {
+        RawEvent { name, data }
+    }
+
+    /// The event name, with invalid UTF-8 replaced by U+FFFD.
+    pub fn name(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.name)
+    }
+
+    /// The event name exactly as received.
+    pub fn name_bytes(&self) -> &Bytes {
+        &self.name
+    }
+
+    /// The payload exactly as received.
+    pub fn data(&self) -> &Bytes {
+        &self.data
+    }
+
+    /// Consumes the event, returning its name and payload.
+    pub fn into_parts(self) -> (Bytes, Bytes) {
+        (self.name, self.data)
+    }
+
+    /// What kind of event this is, from its name alone (no decoding).
+    pub fn kind(&self) -> EventKind {
+        EventKind::from_name(&self.name)
+    }
+
+    /// The id this event is about, without decoding the whole payload: the status,
+    /// notification, conversation or announcement id; the deleted id for `delete` and
+    /// `announcement.delete`; the announcement id for `announcement.reaction`. `None` for
+    /// other events, and when the payload has no readable id.
+    ///
+    /// Mastodon writes `"id"` as the first key, so for JSON payloads this reads the prefix
+    /// `{"id":"…"` and stops; when the payload is written differently (the key elsewhere,
+    /// escapes in the id) it falls back to a decode that skips everything but the
+    /// top-level `id`. It does not check that the rest of the payload is valid.
+    pub fn id(&self) -> Option<Id> {
+        match self.kind() {
+            EventKind::Update
+            | EventKind::StatusUpdate
+            | EventKind::Notification
+            | EventKind::Conversation
+            | EventKind::Announcement => match leading_id(&self.data) {
+                Some(id) => Some(Id::from(id)),
+                None => {
+                    #[derive(Deserialize)]
+                    struct OnlyId {
+                        id: Id,
+                    }
+                    serde_json::from_slice::<OnlyId>(&self.data)
+                        .ok()
+                        .map(|o| o.id)
+                }
+            },
+            EventKind::AnnouncementReaction => {
+                #[derive(Deserialize)]
+                struct OnlyAnnouncementId {
+                    announcement_id: Id,
+                }
+                serde_json::from_slice::<OnlyAnnouncementId>(&self.data)
+                    .ok()
+                    .map(|o| o.announcement_id)
+            }
+            EventKind::Delete | EventKind::AnnouncementDelete => bare_id(&self.data).ok(),
+            _ => None,
+        }
+    }
+
+    /// Decodes the payload with the default JSON backend (serde_json).
+    pub fn decode(&self) -> Event {
+        self.decode_with(JsonBackend::default())
+    }
+
+    /// Decodes the payload with the given JSON backend. Never fails: a payload that does
+    /// not decode gives [`Event::Malformed`]; an unknown name gives [`Event::Unknown`].
+    pub fn decode_with(&self, backend: JsonBackend) -> Event {
+        let data = &self.data[..];
+        let decoded = match self.kind() {
+            EventKind::Update => json::from_slice(backend, data).map(Event::Update),
+            EventKind::StatusUpdate => json::from_slice(backend, data).map(Event::StatusUpdate),
+            EventKind::Notification => json::from_slice(backend, data).map(Event::Notification),
+            EventKind::Conversation => json::from_slice(backend, data).map(Event::Conversation),
+            EventKind::Announcement => json::from_slice(backend, data).map(Event::Announcement),
+            EventKind::AnnouncementReaction => {
+                json::from_slice(backend, data).map(Event::AnnouncementReaction)
+            }
+            EventKind::Delete => bare_id(data).map(Event::Delete),
+            EventKind::AnnouncementDelete => bare_id(data).map(Event::AnnouncementDelete),
+            EventKind::NotificationsMerged => Ok(Event::NotificationsMerged),
+            EventKind::FiltersChanged => Ok(Event::FiltersChanged),
+            EventKind::EncryptedMessage => Ok(Event::EncryptedMessage(self.data.clone())),
+            EventKind::Heartbeat | EventKind::Unknown => Ok(Event::Unknown {
+                name: self.name().into_owned(),
+                data: self.data.clone(),
+            }),
+        };
+        decoded.unwrap_or_else(|error| Event::Malformed {
+            name: self.name().into_owned(),
+            data: self.data.clone(),
+            error,
+        })
+    }
+}
+
+/// The kind of an event, known from its name alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// `update`: a new status.
+    Update,
+    /// `status.update`: an edited status.
+    StatusUpdate,
+    /// `delete`: a status was deleted.
+    Delete,
+    /// `notification`: a new notification.
+    Notification,
+    /// `conversation`: a direct conversation changed.
+    Conversation,
+    /// `announcement`: an announcement was published or changed.
+    Announcement,
+    /// `announcement.reaction`: a reaction count changed.
+    AnnouncementReaction,
+    /// `announcement.delete`: an announcement was removed.
+    AnnouncementDelete,
+    /// `notifications_merged`: notifications were accepted from the filtered inbox; refetch.
+    NotificationsMerged,
+    /// `filters_changed`: your filters changed; refetch them.
+    FiltersChanged,
+    /// `encrypted_message`: the retired end-to-end encryption feature.
+    EncryptedMessage,
+    /// A heartbeat comment (only for [`Event::kind`]; no event name maps to it).
+    Heartbeat,
+    /// Any other event name.
+    Unknown,
+}
+
+impl EventKind {
+    /// The kind of the event with this name. Names are case-sensitive, as on the wire.
+    pub fn from_name(name: &[u8]) -> EventKind {
+        match name {
+            b"update" => EventKind::Update,
+            b"status.update" => EventKind::StatusUpdate,
+            b"delete" => EventKind::Delete,
+            b"notification" => EventKind::Notification,
+            b"conversation" => EventKind::Conversation,
+            b"announcement" => EventKind::Announcement,
+            b"announcement.reaction" => EventKind::AnnouncementReaction,
+            b"announcement.delete" => EventKind::AnnouncementDelete,
+            b"notifications_merged" => EventKind::NotificationsMerged,
+            b"filters_changed" => EventKind::FiltersChanged,
+            b"encrypted_message" => EventKind::EncryptedMessage,
+            _ => EventKind::Unknown,
+        }
+    }
+
+    /// The event name on the wire; `heartbeat` and `unknown` for the two kinds that have
+    /// none.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Update => "update",
+            EventKind::StatusUpdate => "status.update",
+            EventKind::Delete => "delete",
+            EventKind::Notification => "notification",
+            EventKind::Conversation => "conversation",
+            EventKind::Announcement => "announcement",
+            EventKind::AnnouncementReaction => "announcement.reaction",
+            EventKind::AnnouncementDelete => "announcement.delete",
+            EventKind::NotificationsMerged => "notifications_merged",
+            EventKind::FiltersChanged => "filters_changed",
+            EventKind::EncryptedMessage => "encrypted_message",
+            EventKind::Heartbeat => "heartbeat",
+            EventKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A decoded streaming event.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `update`: a new status in the stream.
+    Update(Box<Status>),
+    /// `status.update`: a status in the stream was edited.
+    StatusUpdate(Box<Status>),
+    /// `delete`: the status with this id was deleted.
+    Delete(Id),
+    /// `notification`: a new notification.
+    Notification(Box<Notification>),
+    /// `conversation`: a direct conversation changed.
+    Conversation(Box<Conversation>),
+    /// `announcement`: an announcement was published or changed.
+    Announcement(Box<Announcement>),
+    /// `announcement.reaction`: a reaction count on an announcement changed.
+    AnnouncementReaction(AnnouncementReaction),
+    /// `announcement.delete`: the announcement with this id was removed.
+    AnnouncementDelete(Id),
+    /// `notifications_merged`: filtered notifications were merged into the main list;
+    /// refetch notifications. (The payload, `1`, carries nothing.)
+    NotificationsMerged,
+    /// `filters_changed`: your filters changed; refetch them. Sent by older servers only.
+    FiltersChanged,
+    /// `encrypted_message`: the payload of the retired end-to-end encryption feature, raw.
+    EncryptedMessage(Bytes),
+    /// A heartbeat comment (`:)` on connect, `:thump` every 15 s): the text after the
+    /// colon. Produced by the SSE decoder, never by [`RawEvent::decode`].
+    Heartbeat(Bytes),
+    /// An event name this version does not know (dotted names included). An SSE event
+    /// without an `event:` field arrives here with the name `message`.
+    Unknown {
+        /// The event name (invalid UTF-8 replaced by U+FFFD).
+        name: String,
+        /// The payload, raw.
+        data: Bytes,
+    },
+    /// A known event whose payload did not decode. The stream goes on.
+    Malformed {
+        /// The event name (invalid UTF-8 replaced by U+FFFD).
+        name: String,
+        /// The payload, raw.
+        data: Bytes,
+        /// Why it did not decode.
+        error: DecodeError,
+    },
+}
+
+impl Event {
+    /// The kind of event. A malformed event has the kind of its name, so that it can be
+    /// routed like the event it should have been.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Update(_) => EventKind::Update,
+            Event::StatusUpdate(_) => EventKind::StatusUpdate,
+            Event::Delete(_) => EventKind::Delete,
+            Event::Notification(_) => EventKind::Notification,
+            Event::Conversation(_) => EventKind::Conversation,
+            Event::Announcement(_) => EventKind::Announcement,
+            Event::AnnouncementReaction(_) => EventKind::AnnouncementReaction,
+            Event::AnnouncementDelete(_) => EventKind::AnnouncementDelete,
+            Event::NotificationsMerged => EventKind::NotificationsMerged,
+            Event::FiltersChanged => EventKind::FiltersChanged,
+            Event::EncryptedMessage(_) => EventKind::EncryptedMessage,
+            Event::Heartbeat(_) => EventKind::Heartbeat,
+            Event::Unknown { .. } => EventKind::Unknown,
+            Event::Malformed { name, .. } => EventKind::from_name(name.as_bytes()),
+        }
+    }
+
+    /// Whether this is a heartbeat comment.
+    pub fn is_heartbeat(&self) -> bool {
+        matches!(self, Event::Heartbeat(_))
+    }
+
+    /// Whether this is a malformed event.
+    pub fn is_malformed(&self) -> bool {
+        matches!(self, Event::Malformed { .. })
+    }
+
+    /// The status of an `update` or `status.update` event.
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Event::Update(status) | Event::StatusUpdate(status) => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The event as it goes on the wire: the name and the payload a Mastodon server would
+    /// send for it (compact JSON, bare ids, `1` for `notifications_merged`, `undefined` for
+    /// `filters_changed`). `None` for heartbeats and malformed events, which have no
+    /// payload of their own.
+    ///
+    /// Decoding the result gives back an equal event, except for an [`Event::Unknown`]
+    /// built by hand with a known name, or entities holding non-finite floats (JSON has
+    /// none) or enum `Other` values that spell a known value.
+    pub fn encode(&self) -> Option<RawEvent> {
+        let data = match self {
+            Event::Update(status) | Event::StatusUpdate(status) => json(status)?,
+            Event::Notification(n) => json(n)?,
+            Event::Conversation(c) => json(c)?,
+            Event::Announcement(a) => json(a)?,
+            Event::AnnouncementReaction(r) => json(r)?,
+            Event::Delete(id) | Event::AnnouncementDelete(id) => {
+                Bytes::copy_from_slice(id.as_str().as_bytes())
+            }
+            Event::NotificationsMerged => Bytes::from_static(b"1"),
+            Event::FiltersChanged => Bytes::from_static(b"undefined"),
+            Event::EncryptedMessage(data) => data.clone(),
+            Event::Unknown { name, data } => {
+                return Some(RawEvent::new(
+                    Bytes::copy_from_slice(name.as_bytes()),
+                    data.clone(),
+                ));
+            }
+            Event::Heartbeat(_) | Event::Malformed { .. } => return None,
+        };
+        Some(RawEvent::new(
+            Bytes::from_static(self.kind().as_str().as_bytes()),
+            data,
+        ))
+    }
+}
+
+/// Serializes an entity to compact JSON.
+fn json<T: serde::Serialize>(value: &T) -> Option<Bytes> {
+    serde_json::to_vec(value).ok().map(Bytes::from)
+}
+
+/// Reads the id from a payload that starts `{"id":"…"` (whitespace allowed where JSON
+/// allows it). `None` when the payload starts any other way, or when the id has characters
+/// other than ASCII letters and digits (such as escapes): the caller then decodes.
+fn leading_id(data: &[u8]) -> Option<&str> {
+    let rest = skip_ws(data).strip_prefix(b"{")?;
+    let rest = skip_ws(rest).strip_prefix(b"\"id\"")?;
+    let rest = skip_ws(rest).strip_prefix(b":")?;
+    let rest = skip_ws(rest).strip_prefix(b"\"")?;
+    let len = rest.iter().position(|b| !b.is_ascii_alphanumeric())?;
+    if len == 0 || rest[len] != b'"' {
+        return None;
+    }
+    // ASCII alphanumerics only, so this cannot fail.
+    std::str::from_utf8(&rest[..len]).ok()
+}
+
+fn skip_ws(data: &[u8]) -> &[u8] {
+    let start = data
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .unwrap_or(data.len());
+    &data[start..]
+}
+
+/// Parses a bare-id payload (`delete`, `announcement.delete`): `110988741790818968`, with
+/// surrounding whitespace or JSON quotes tolerated. Ids are ASCII letters, digits, `-` and
+/// `_`; anything else (a number with a fraction, an object, an empty payload, a JavaScript
+/// literal such as `null` or `undefined`) is an error.
+fn bare_id(data: &[u8]) -> Result<Id, DecodeError> {
+    let trimmed = data.trim_ascii();
+    let inner = match trimmed {
+        [b'"', inner @ .., b'"'] => inner,
+        other => other,
+    };
+    let valid = inner.iter().any(u8::is_ascii_alphanumeric)
+        && inner
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+        && !matches!(
+            inner,
+            b"null" | b"undefined" | b"true" | b"false" | b"NaN" | b"Infinity"
+        );
+    match std::str::from_utf8(inner) {
+        Ok(text) if valid => Ok(Id::from(text)),
+        _ => Err(match std::str::from_utf8(data) {
+            Err(e) => DecodeError::InvalidUtf8 {
+                offset: e.valid_up_to(),
+            },
+            Ok(text) => DecodeError::InvalidId {
+                text: shorten(text, 64).to_owned(),
+            },
+        }),
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+fn shorten(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &'static str, data: &'static str) -> RawEvent {
+        RawEvent::new(
+            Bytes::from_static(name.as_bytes()),
+            Bytes::from_static(data.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn kinds_from_names() {
+        for kind in [
+            EventKind::Update,
+            EventKind::StatusUpdate,
+            EventKind::Delete,
+            EventKind::Notification,
+            EventKind::Conversation,
+            EventKind::Announcement,
+            EventKind::AnnouncementReaction,
+            EventKind::AnnouncementDelete,
+            EventKind::NotificationsMerged,
+            EventKind::FiltersChanged,
+            EventKind::EncryptedMessage,
+        ] {
+            assert_eq!(EventKind::from_name(kind.as_str().as_bytes()), kind);
+        }
+        for other in [
+            "heartbeat",
+            "unknown",
+            "message",
+            "Update",
+            "update ",
+            "",
+            "status.updated",
+        ] {
+            assert_eq!(
+                EventKind::from_name(other.as_bytes()),
+                EventKind::Unknown,
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn leading_id_fast_path() {
+        assert_eq!(
+            leading_id(br#"{"id":"110988741790818968","x":1}"#),
+            Some("110988741790818968")
+        );
+        assert_eq!(
+            leading_id(b" {\n\t\"id\" :\r \"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}"),
+            Some("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        );
+        // Anything unusual is left to the full decode.
+        assert_eq!(leading_id(br#"{"id":"12\u0033"}"#), None);
+        assert_eq!(leading_id(br#"{"id":""}"#), None);
+        assert_eq!(leading_id(br#"{"id":123}"#), None);
+        assert_eq!(leading_id(br#"{"uri":"x","id":"1"}"#), None);
+        assert_eq!(leading_id(br#"{"id":"12"#), None);
+        assert_eq!(leading_id(br#"{"idx":"12"}"#), None);
+        assert_eq!(leading_id(b""), None);
+    }
+
+    #[test]
+    fn id_falls_back_to_decoding_only_the_id() {
+        assert_eq!(
+            raw("update", r#"{"uri":"x","account":{"id":"9"},"id":"42"}"#)
+                .id()
+                .unwrap(),
+            "42"
+        );
+        assert_eq!(
+            raw("notification", r#"{"id":"12\u0033"}"#).id().unwrap(),
+            "123"
+        );
+        assert_eq!(raw("conversation", r#"{"id":77}"#).id().unwrap(), "77");
+        assert_eq!(raw("announcement", r#"{"content":"no id"}"#).id(), None);
+        assert_eq!(raw("update", "not json").id(), None);
+        assert_eq!(
+            raw(
+                "announcement.reaction",
+                r#"{"name":"🎉","count":2,"announcement_id":"8"}"#
+            )
+            .id()
+            .unwrap(),
+            "8"
+        );
+        assert_eq!(
+            raw("delete", " 110988741790818968\n").id().unwrap(),
+            "110988741790818968"
+        );
+        assert_eq!(raw("announcement.delete", "\"5\"").id().unwrap(), "5");
+        assert_eq!(raw("delete", "1.5").id(), None);
+        assert_eq!(raw("filters_changed", "undefined").id(), None);
+        assert_eq!(raw("message", r#"{"id":"1"}"#).id(), None);
+    }
+
+    #[test]
+    fn bare_ids() {
+        assert_eq!(
+            bare_id(b"110988741790818968").unwrap(),
+            "110988741790818968"
+        );
+        assert_eq!(bare_id(b"  42 \r\n").unwrap(), "42");
+        assert_eq!(bare_id(b"\"42\"").unwrap(), "42");
+        assert_eq!(
+            bare_id(b"01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap(),
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        );
+        for bad in [
+            "",
+            "  ",
+            "\"\"",
+            "1.5",
+            "{}",
+            "12 34",
+            "\"42",
+            "null",
+            "undefined",
+            "-",
+            "_-",
+            "\"4\\u0032\"",
+        ] {
+            let err = bare_id(bad.as_bytes()).unwrap_err();
+            assert!(
+                matches!(err, DecodeError::InvalidId { .. }),
+                "{bad:?}: {err:?}"
+            );
+        }
+        assert_eq!(
+            bare_id(b"12\xff").unwrap_err(),
+            DecodeError::InvalidUtf8 { offset: 2 }
+        );
+        let long = "x".repeat(1000) + " y";
+        match bare_id(long.as_bytes()).unwrap_err() {
+            DecodeError::InvalidId { text } => assert_eq!(text.len(), 64),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shorten_respects_char_boundaries() {
+        assert_eq!(shorten("ééé", 3), "é");
+        assert_eq!(shorten("abc", 64), "abc");
+    }
+
+    #[test]
+    fn signal_events_accept_any_payload() {
+        assert_eq!(
+            raw("notifications_merged", "1").decode(),
+            Event::NotificationsMerged
+        );
+        assert_eq!(
+            raw("notifications_merged", "").decode(),
+            Event::NotificationsMerged
+        );
+        assert_eq!(
+            raw("filters_changed", "undefined").decode(),
+            Event::FiltersChanged
+        );
+        assert_eq!(raw("filters_changed", "").decode(), Event::FiltersChanged);
+        assert_eq!(
+            raw("filters_changed", "{\"x\":1}").decode(),
+            Event::FiltersChanged
+        );
+        assert_eq!(
+            raw("encrypted_message", "{\"id\":\"1\"}").decode(),
+            Event::EncryptedMessage(Bytes::from_static(b"{\"id\":\"1\"}"))
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_delivered_raw() {
+        let event = raw("message", "hello").decode();
+        assert_eq!(
+            event,
+            Event::Unknown {
+                name: "message".into(),
+                data: Bytes::from_static(b"hello")
+            }
+        );
+        assert_eq!(event.kind(), EventKind::Unknown);
+        let event = RawEvent::new(Bytes::from_static(b"x\xffy"), Bytes::new()).decode();
+        assert!(matches!(event, Event::Unknown { name, .. } if name == "x\u{fffd}y"));
+    }
+
+    #[test]
+    fn malformed_keeps_name_data_and_kind() {
+        let event = raw("update", "{\"id\":{}}").decode();
+        match &event {
+            Event::Malformed { name, data, error } => {
+                assert_eq!(name, "update");
+                assert_eq!(&data[..], b"{\"id\":{}}");
+                assert!(matches!(error, DecodeError::Json { .. }), "{error:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(event.kind(), EventKind::Update);
+        assert!(event.is_malformed());
+        assert_eq!(event.encode(), None);
+        assert_eq!(
+            Event::Heartbeat(Bytes::from_static(b"thump")).encode(),
+            None
+        );
+        assert!(Event::Heartbeat(Bytes::new()).is_heartbeat());
+    }
+
+    #[test]
+    fn simple_events_encode_as_mastodon_sends_them() {
+        let cases = [
+            (
+                Event::Delete("110988741790818968".into()),
+                "delete",
+                "110988741790818968",
+            ),
+            (
+                Event::AnnouncementDelete("7".into()),
+                "announcement.delete",
+                "7",
+            ),
+            (Event::NotificationsMerged, "notifications_merged", "1"),
+            (Event::FiltersChanged, "filters_changed", "undefined"),
+            (
+                Event::EncryptedMessage(Bytes::from_static(b"{}")),
+                "encrypted_message",
+                "{}",
+            ),
+            (
+                Event::Unknown {
+                    name: "x.y".into(),
+                    data: Bytes::from_static(b"z"),
+                },
+                "x.y",
+                "z",
+            ),
+        ];
+        for (event, name, data) in cases {
+            let raw = event.encode().unwrap();
+            assert_eq!(raw.name(), name);
+            assert_eq!(&raw.data()[..], data.as_bytes());
+            assert_eq!(raw.decode(), event);
+        }
+    }
+}

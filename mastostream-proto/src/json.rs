@@ -1,0 +1,174 @@
+//! The JSON backend switch: serde_json by default, simd-json with the `simd-json` feature.
+//!
+//! Both backends decode into the same serde types and give the same results. Input is
+//! checked for UTF-8 first, so both report [`DecodeError::InvalidUtf8`] for the same bytes;
+//! other malformed input is a [`DecodeError::Json`] from either (the messages differ).
+
+use serde::de::DeserializeOwned;
+
+use crate::DecodeError;
+
+/// Which JSON parser decodes event payloads.
+///
+/// ```
+/// use mastostream_proto::{JsonBackend, RawEvent, Event};
+/// let raw = RawEvent::new("delete".into(), "110988741790818968".into());
+/// let event = raw.decode_with(JsonBackend::default());
+/// assert!(matches!(event, Event::Delete(id) if id == "110988741790818968"));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonBackend {
+    /// serde_json: portable, no copy of the input.
+    #[default]
+    SerdeJson,
+    /// simd-json: SIMD-accelerated; decodes from a private copy of the input (it parses in
+    /// place), with buffers reused per thread.
+    #[cfg(feature = "simd-json")]
+    SimdJson,
+}
+
+/// Nesting limit for both backends (serde_json's fixed recursion limit).
+#[cfg(feature = "simd-json")]
+const MAX_DEPTH: usize = 128;
+
+/// Decodes one JSON document into `T` with the chosen backend.
+pub(crate) fn from_slice<T: DeserializeOwned>(
+    backend: JsonBackend,
+    input: &[u8],
+) -> Result<T, DecodeError> {
+    let text = std::str::from_utf8(input).map_err(|e| DecodeError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    match backend {
+        JsonBackend::SerdeJson => serde_json::from_str(text).map_err(|e| DecodeError::Json {
+            message: e.to_string(),
+        }),
+        #[cfg(feature = "simd-json")]
+        JsonBackend::SimdJson => simd::from_slice(input),
+    }
+}
+
+#[cfg(feature = "simd-json")]
+mod simd {
+    use std::cell::RefCell;
+
+    use serde::de::DeserializeOwned;
+    use simd_json::Buffers;
+
+    use super::MAX_DEPTH;
+    use crate::DecodeError;
+
+    struct Scratch {
+        input: Vec<u8>,
+        buffers: Buffers,
+    }
+
+    thread_local! {
+        static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+    }
+
+    /// Largest input whose scratch space is kept for the next call.
+    const KEEP_LIMIT: usize = 1 << 20;
+
+    pub(super) fn from_slice<T: DeserializeOwned>(input: &[u8]) -> Result<T, DecodeError> {
+        SCRATCH.with(|cell| {
+            // Not re-entrant in practice; if it ever is, use fresh buffers rather than panic.
+            let Ok(mut slot) = cell.try_borrow_mut() else {
+                return decode(input, &mut fresh(input.len()));
+            };
+            let mut scratch = slot.take().unwrap_or_else(|| fresh(input.len()));
+            let result = decode(input, &mut scratch);
+            if scratch.input.capacity() <= KEEP_LIMIT {
+                *slot = Some(scratch);
+            }
+            result
+        })
+    }
+
+    fn fresh(len: usize) -> Scratch {
+        Scratch {
+            input: Vec::with_capacity(len),
+            buffers: Buffers::with_max_depth(len, MAX_DEPTH),
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(input: &[u8], scratch: &mut Scratch) -> Result<T, DecodeError> {
+        scratch.input.clear();
+        scratch.input.extend_from_slice(input);
+        simd_json::serde::from_slice_with_buffers(&mut scratch.input, &mut scratch.buffers).map_err(
+            |e| DecodeError::Json {
+                message: e.to_string(),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backends() -> Vec<JsonBackend> {
+        vec![
+            JsonBackend::SerdeJson,
+            #[cfg(feature = "simd-json")]
+            JsonBackend::SimdJson,
+        ]
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_identically() {
+        for backend in backends() {
+            let err = from_slice::<serde_json::Value>(backend, b"{\"a\":\"x\xff\"}").unwrap_err();
+            assert_eq!(err, DecodeError::InvalidUtf8 { offset: 7 }, "{backend:?}");
+        }
+    }
+
+    #[test]
+    fn both_backends_reject_the_same_inputs() {
+        let bad: &[&[u8]] = &[
+            b"",
+            b"   ",
+            b"{",
+            b"{\"a\":1",
+            b"{\"a\":1}x",
+            b"{\"a\":1,}",
+            b"[1,2,]",
+            b"{'a':1}",
+            b"{\"a\":\"\\x\"}",
+            b"{\"a\":01}",
+            b"{\"a\":1e}",
+            b"undefined",
+            b"{\"a\":\"\\ud800\"}",
+            b"{\"a\":\"tab\there\"}",
+        ];
+        for input in bad {
+            for backend in backends() {
+                let r = from_slice::<serde_json::Value>(backend, input);
+                assert!(
+                    r.is_err(),
+                    "{backend:?} accepted {:?}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_limit_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        for backend in backends() {
+            assert!(from_slice::<serde_json::Value>(backend, deep.as_bytes()).is_err());
+        }
+    }
+
+    #[test]
+    fn both_backends_agree_on_valid_input() {
+        let good = br#"{"a":[1,-2,3.5,1e3,"\u00e9\ud83d\ude00",null,true],"b":{"c":"x\/y"},"d":18446744073709551615}"#;
+        let expected: serde_json::Value = serde_json::from_slice(good).unwrap();
+        for backend in backends() {
+            let v: serde_json::Value = from_slice(backend, good).unwrap();
+            assert_eq!(v, expected, "{backend:?}");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! One-shot REST responses: a bounded collector, and `Link` header pagination.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{BodyDecoder, BodyKind, BodyOutput, HeadParser, ResponseHead};
+
+/// A complete REST response.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// The response head.
+    pub head: ResponseHead,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// The URL of the `Link` relation `rel` (`"prev"`, `"next"`), when present.
+    pub fn link(&self, rel: &str) -> Option<String> {
+        self.head
+            .header_all("link")
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .find_map(|v| link_rel(v, rel))
+    }
+}
+
+/// Finds `rel` in a `Link` header value: `<url>; rel="prev", <url>; rel="next"`.
+pub(crate) fn link_rel(value: &str, rel: &str) -> Option<String> {
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let close = open + rest[open..].find('>')?;
+        let url = &rest[open + 1..close];
+        let params_end = rest[close..].find('<').map_or(rest.len(), |i| close + i);
+        let params = &rest[close + 1..params_end];
+        let has_rel = params.split(';').any(|p| {
+            let p = p.trim().trim_end_matches(',').trim();
+            p.strip_prefix("rel=").is_some_and(|v| {
+                v.trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case(rel))
+            })
+        });
+        if has_rel {
+            return Some(url.to_owned());
+        }
+        rest = &rest[params_end..];
+    }
+    None
+}
+
+#[derive(Debug)]
+enum Stage {
+    Head(HeadParser),
+    Body {
+        head: Box<ResponseHead>,
+        body: BodyDecoder,
+    },
+    Done,
+}
+
+/// Reads one whole response, with its body bounded.
+#[derive(Debug)]
+pub(crate) struct Collector {
+    stage: Stage,
+    buf: BytesMut,
+    max_body: usize,
+    max_head: usize,
+}
+
+impl Collector {
+    pub(crate) fn new(max_head: usize, max_body: usize) -> Self {
+        Collector {
+            stage: Stage::Head(HeadParser::new(max_head)),
+            buf: BytesMut::new(),
+            max_body,
+            max_head,
+        }
+    }
+
+    /// Feeds bytes; returns the response once it is complete.
+    pub(crate) fn feed(&mut self, mut input: Bytes) -> Result<Option<Response>, Error> {
+        loop {
+            match &mut self.stage {
+                Stage::Head(parser) => {
+                    let Some(head) = parser.parse(&mut input)? else {
+                        return Ok(None);
+                    };
+                    if head.is_interim() {
+                        self.stage = Stage::Head(HeadParser::new(self.max_head));
+                        continue;
+                    }
+                    let body = BodyDecoder::new(BodyKind::of(&head)?);
+                    self.stage = Stage::Body {
+                        head: Box::new(head),
+                        body,
+                    };
+                }
+                Stage::Body { body, .. } => match body.decode(&mut input)? {
+                    BodyOutput::Data(data) => {
+                        if self.buf.len() + data.len() > self.max_body {
+                            self.stage = Stage::Done;
+                            return Err(ErrorKind::BodyTooLarge {
+                                limit: self.max_body,
+                            }
+                            .into());
+                        }
+                        self.buf.extend_from_slice(&data);
+                    }
+                    BodyOutput::NeedMore => return Ok(None),
+                    BodyOutput::Done => return Ok(Some(self.finish())),
+                },
+                Stage::Done => return Ok(None),
+            }
+        }
+    }
+
+    /// The connection closed: the response, if its body may end there.
+    pub(crate) fn eof(&mut self) -> Result<Response, Error> {
+        match &mut self.stage {
+            Stage::Head(_) | Stage::Done => Err(ErrorKind::UnexpectedEof("response head").into()),
+            Stage::Body { body, .. } => {
+                body.eof()?;
+                Ok(self.finish())
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Response {
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Body { head, .. } => Response {
+                head: *head,
+                body: self.buf.split().freeze(),
+            },
+            // `finish` is only reached from the body stage.
+            _ => Response {
+                head: ResponseHead::new(0, "", Vec::new()),
+                body: Bytes::new(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_link_relations() {
+        let v = r#"<https://m.example/api/v1/timelines/home?max_id=100>; rel="next", <https://m.example/api/v1/timelines/home?min_id=200>; rel="prev""#;
+        assert_eq!(
+            link_rel(v, "prev").as_deref(),
+            Some("https://m.example/api/v1/timelines/home?min_id=200")
+        );
+        assert_eq!(
+            link_rel(v, "next").as_deref(),
+            Some("https://m.example/api/v1/timelines/home?max_id=100")
+        );
+        assert_eq!(link_rel(v, "last"), None);
+        assert_eq!(link_rel("<a>;rel=prev", "prev").as_deref(), Some("a"));
+        assert_eq!(
+            link_rel("<a>; rel=\"prev next\"", "next").as_deref(),
+            Some("a")
+        );
+        assert_eq!(link_rel("garbage <", "prev"), None);
+    }
+
+    #[test]
+    fn collects_chunked_and_length_bodies_at_any_split() {
+        let wire: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nLink: <https://x/a?min_id=5>; rel=\"prev\"\r\n\r\n3\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n";
+        for i in 0..=wire.len() {
+            let mut c = Collector::new(16384, 1024);
+            let mut got = c.feed(Bytes::copy_from_slice(&wire[..i])).unwrap();
+            if got.is_none() {
+                got = c.feed(Bytes::copy_from_slice(&wire[i..])).unwrap();
+            }
+            let r = got.unwrap_or_else(|| panic!("split {i}"));
+            assert_eq!(&r.body[..], b"[1,2]");
+            assert_eq!(r.link("prev").as_deref(), Some("https://x/a?min_id=5"));
+        }
+        let mut c = Collector::new(16384, 1024);
+        assert!(
+            c.feed(Bytes::from_static(b"HTTP/1.1 200 OK\r\n\r\nabc"))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(&c.eof().unwrap().body[..], b"abc");
+    }
+
+    #[test]
+    fn body_over_the_limit_is_an_error() {
+        let mut c = Collector::new(16384, 4);
+        let err = c
+            .feed(Bytes::from_static(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+            ))
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::BodyTooLarge { limit: 4 }));
+    }
+}

@@ -1,0 +1,337 @@
+//! Text banks: short realistic sentences in 20 languages and scripts, emoji, display names
+//! and bios. Ported from the reference generator's banks.
+
+/// One language's sentences and its share of statuses.
+#[derive(Debug)]
+pub(crate) struct Lang {
+    /// ISO 639-1 code, as in `Status.language`.
+    pub(crate) code: &'static str,
+    /// Relative weight among languages.
+    pub(crate) weight: f64,
+    /// Sentences, written as people post them (not HTML-escaped).
+    pub(crate) sentences: &'static [&'static str],
+}
+
+/// Sentences per language, with the language's share of statuses.
+pub(crate) const LANGS: &[Lang] = &[
+    Lang {
+        code: "en",
+        weight: 42.0,
+        sentences: &[
+            "Just pushed a new release, and honestly it's the cleanest one we've shipped in months.",
+            "Can someone explain why my coffee tastes better on Mondays? Asking for a friend.",
+            "The rain finally stopped and the whole street smells like wet asphalt & linden trees.",
+            "Hot take: most \"simple\" config formats are neither simple nor configurable.",
+            "Spent the afternoon fixing a race condition that only showed up on Tuesdays.",
+            "Reminder that you don't owe anyone your productivity. Rest is part of the work.",
+            "Our local library now lends out sewing machines, telescopes and a pasta maker <3",
+            "I've been reading about the history of the printing press and it's wild how fast things moved.",
+            "New blog post about incremental parsing, zero-copy buffers and why allocation matters.",
+            "If your benchmark doesn't say which machine it ran on, it's a vibe, not a benchmark.",
+            "Went for a walk along the river, saw three herons and a very confused duck.",
+            "Does anyone have a good recommendation for a mechanical keyboard that isn't too loud?",
+            "The talk recordings are up! Thanks again to everyone who came, asked questions and stayed late.",
+            "Today's tiny joy: the bakery had the cardamom buns again.",
+            "Please boost: we're looking for a part-time maintainer, remote-friendly, paid.",
+            "Friendly reminder to add alt text to your images, it makes a huge difference.",
+            "My cat has decided that the keyboard is the warmest place in the house. She's not wrong.",
+            "Shipping it on a Friday because I like to live dangerously. What could possibly go wrong?",
+            "Thread about what I learned migrating 40 services off a 10-year-old message queue.",
+            "That moment when the test suite passes on the first try and you immediately distrust it.",
+        ],
+    },
+    Lang {
+        code: "ja",
+        weight: 12.0,
+        sentences: &[
+            "今日は朝から雨でしたが、午後からやっと晴れてきました。",
+            "新しいキーボードを買いました！打鍵感が最高です。",
+            "お疲れ様です。明日は早いので今日はもう寝ます。おやすみなさい。",
+            "猫が膝の上で寝てしまって動けない。幸せな悩み。",
+            "ラーメン食べたい。でも近所の店が今日は定休日だった…",
+            "Rustの勉強を始めました。所有権の概念が難しいけど面白い。",
+            "桜の写真を撮りに行ってきました。満開でとても綺麗でした🌸",
+            "今週もなんとか乗り切った。週末はゆっくり本を読みたい。",
+            "電車が遅れていて、会議に間に合うか微妙なところ。",
+            "新人さんいらっしゃい！よろしくお願いします。",
+        ],
+    },
+    Lang {
+        code: "de",
+        weight: 10.0,
+        sentences: &[
+            "Heute endlich den Balkon bepflanzt, Tomaten, Basilikum und viel zu viele Erdbeeren.",
+            "Die Bahn ist mal wieder 40 Minuten zu spät, aber immerhin gibt es WLAN. Manchmal.",
+            "Kann mir jemand einen guten Einstieg in Rust empfehlen? Bücher, Videos, egal.",
+            "Schönes Wochenende euch allen! Genießt die Sonne, solange sie da ist.",
+            "Größte Überraschung der Woche: der Drucker hat einfach funktioniert.",
+            "Wir suchen noch Mitstreiter*innen für das Repair-Café am Samstag in Köln.",
+            "Nach drei Tagen Debugging: es war ein Leerzeichen. Natürlich war es ein Leerzeichen.",
+            "Der Frühling kommt, die Pollen auch. Gesundheit an alle Allergiker!",
+        ],
+    },
+    Lang {
+        code: "fr",
+        weight: 6.0,
+        sentences: &[
+            "Petit café en terrasse avant de reprendre le boulot, la vie est belle.",
+            "Quelqu'un sait pourquoi mon « petit script » fait maintenant 3 000 lignes ?",
+            "Les cerisiers sont en fleurs à Lyon, c'est magnifique.",
+            "Nouvelle version publiée ! Merci à toutes les personnes qui ont contribué.",
+            "Rappel : pensez à ajouter une description à vos images, c'est essentiel.",
+            "J'ai enfin terminé ce roman, la fin m'a complètement retourné.",
+            "Grève demain, vérifiez vos trajets avant de partir.",
+        ],
+    },
+    Lang {
+        code: "es",
+        weight: 5.0,
+        sentences: &[
+            "¡Por fin llegó el verano! Hoy toca playa y un buen libro.",
+            "¿Alguien más piensa que los lunes deberían ser opcionales?",
+            "Acabo de publicar un artículo sobre programación funcional en español.",
+            "La paella de mi abuela sigue siendo la mejor del mundo, no acepto discusión.",
+            "Mañana damos una charla sobre software libre en la universidad, ¡venid!",
+            "Qué bonito está el cielo esta tarde en Valparaíso.",
+        ],
+    },
+    Lang {
+        code: "pt",
+        weight: 3.0,
+        sentences: &[
+            "Bom dia! Hoje o café está mais forte que o normal, e eu agradeço.",
+            "Alguém recomenda um bom editor de texto para iniciantes?",
+            "A chuva em São Paulo não dá trégua, mas pelo menos está fresquinho.",
+            "Acabei de lançar a versão 2.0 do projeto, obrigado a todos que ajudaram!",
+            "Não acredito que já estamos em junho.",
+        ],
+    },
+    Lang {
+        code: "zh",
+        weight: 2.0,
+        sentences: &[
+            "今天天气很好，去公园散步看到了很多花。",
+            "刚刚发布了新版本，欢迎大家试用并反馈问题。",
+            "有没有人推荐一些好看的科幻小说？",
+            "加班到现在终于下班了，回家吃碗面。",
+            "学习 Rust 的第三天，借用检查器还是很难懂。",
+        ],
+    },
+    Lang {
+        code: "ko",
+        weight: 1.5,
+        sentences: &[
+            "오늘 날씨가 정말 좋네요. 산책하기 딱 좋은 날이에요.",
+            "새로운 프로젝트를 시작했습니다. 많은 관심 부탁드려요!",
+            "커피 한 잔 하면서 책 읽는 중입니다.",
+            "퇴근길 지하철이 너무 붐벼요.",
+        ],
+    },
+    Lang {
+        code: "ru",
+        weight: 2.0,
+        sentences: &[
+            "Наконец-то весна! Сегодня впервые за полгода вышел без куртки.",
+            "Кто-нибудь может посоветовать хорошую книгу по алгоритмам?",
+            "Выпустили новую версию, спасибо всем, кто помогал с тестированием.",
+            "Кот опять спит на клавиатуре. Работа отменяется.",
+            "Вечером будет гроза, не забудьте закрыть окна.",
+        ],
+    },
+    Lang {
+        code: "uk",
+        weight: 1.0,
+        sentences: &[
+            "Доброго ранку! Сьогодні нарешті сонячно у Львові.",
+            "Хто знає гарну кав'ярню в центрі Києва?",
+            "Дякую всім за підтримку, це дуже важливо для нас.",
+        ],
+    },
+    Lang {
+        code: "it",
+        weight: 1.5,
+        sentences: &[
+            "Oggi pizza margherita fatta in casa, e devo dire che è venuta benissimo.",
+            "Qualcuno conosce un buon corso di fotografia a Milano?",
+            "Finalmente un po' di sole dopo giorni di pioggia.",
+        ],
+    },
+    Lang {
+        code: "nl",
+        weight: 1.5,
+        sentences: &[
+            "Eindelijk weer eens fietsen zonder tegenwind. Wat een luxe.",
+            "Weet iemand een goede tweedehands boekwinkel in Utrecht?",
+            "Vandaag de eerste aardbeien van het seizoen gegeten.",
+        ],
+    },
+    Lang {
+        code: "pl",
+        weight: 1.0,
+        sentences: &[
+            "Dzień dobry! Dziś w końcu słońce nad Krakowem.",
+            "Czy ktoś poleci dobrą książkę o historii Gdańska?",
+            "Właśnie skończyłem przeprowadzkę, jestem wykończony.",
+        ],
+    },
+    Lang {
+        code: "ar",
+        weight: 1.0,
+        sentences: &[
+            "صباح الخير للجميع، أتمنى لكم يوماً سعيداً.",
+            "هل يمكن لأحد أن ينصحني بكتاب جيد عن تاريخ الأندلس؟",
+            "أطلقنا اليوم نسخة جديدة من المشروع، شكراً لكل المساهمين.",
+        ],
+    },
+    Lang {
+        code: "fa",
+        weight: 0.7,
+        sentences: &[
+            "امروز هوا خیلی خوب است، رفتیم کوه.",
+            "کسی کتاب خوبی درباره برنامه\u{200c}نویسی سراغ دارد؟",
+        ],
+    },
+    Lang {
+        code: "he",
+        weight: 0.5,
+        sentences: &[
+            "בוקר טוב! היום סוף סוף יש שמש בתל אביב.",
+            "מישהו מכיר ספר טוב על היסטוריה של המחשבים?",
+        ],
+    },
+    Lang {
+        code: "el",
+        weight: 0.5,
+        sentences: &[
+            "Καλημέρα! Σήμερα ο καιρός είναι υπέροχος στην Αθήνα.",
+            "Ξέρει κανείς καλό βιβλίο για την ιστορία της Κρήτης;",
+        ],
+    },
+    Lang {
+        code: "hi",
+        weight: 0.5,
+        sentences: &[
+            "आज मौसम बहुत अच्छा है, चाय पीने का मन कर रहा है।",
+            "क्या कोई अच्छी किताब सुझा सकता है?",
+        ],
+    },
+    Lang {
+        code: "th",
+        weight: 0.5,
+        sentences: &[
+            "วันนี้อากาศดีมาก ไปเดินเล่นที่สวนสาธารณะมา",
+            "มีใครแนะนำร้านกาแฟดีๆ ในเชียงใหม่บ้างไหม",
+        ],
+    },
+    Lang {
+        code: "tr",
+        weight: 0.8,
+        sentences: &[
+            "Günaydın! Bugün İstanbul'da hava harika.",
+            "Yeni sürümü yayınladık, katkıda bulunan herkese teşekkürler.",
+        ],
+    },
+];
+
+/// Unicode emoji, including ZWJ, flag, variation-selector and skin-tone sequences.
+pub(crate) const EMOJI: &[&str] = &[
+    "😀",
+    "😂",
+    "🥲",
+    "❤\u{fe0f}",
+    "🎉",
+    "🙏",
+    "👍🏽",
+    "👩\u{200d}💻",
+    "🏳\u{fe0f}\u{200d}🌈",
+    "🇩🇪",
+    "🇯🇵",
+    "🔥",
+    "✨",
+    "🐘",
+    "🦀",
+    "☕",
+    "🌧\u{fe0f}",
+    "📷",
+    "🤔",
+    "😭",
+    "🫠",
+    "🧵",
+    "👀",
+    "💯",
+    "🌸",
+    "🍜",
+    "🎸",
+    "🐈",
+    "🐈\u{200d}⬛",
+    "🚀",
+    "🌍",
+    "😅",
+    "🥳",
+    "💜",
+    "🙈",
+    "⚠\u{fe0f}",
+    "✅",
+    "👋",
+];
+
+/// Custom emoji shortcodes.
+pub(crate) const DISPLAY_NAMES: &[&str] = &[
+    "Alex Morgan",
+    "Sam 🦀",
+    "Kim Schmidt",
+    "Mika Virtanen",
+    "ゆき",
+    "山田太郎",
+    "Lena 🌻",
+    "Max Müller",
+    "Noah (he/him)",
+    "Emma Lefèvre",
+    "Lucas Oliveira",
+    "Мария Иванова",
+    "Олег",
+    "たろう@休暇中",
+    "王伟",
+    "김민수",
+    "Omar Haddad",
+    "ليلى",
+    "Amir ✨",
+    "Nora :verified:",
+    "Finn O'Brien",
+    "Inês Duarte",
+    "Pablo García 🇪🇸",
+    "Chloé",
+    "Ren :blobcat:",
+    "相子",
+    "dev null",
+    "The Cat",
+    "Owl at Night 🦉",
+    "Moon Pixel",
+    "Retro Synth Archive",
+    "Photo a Day",
+    "Σοφία",
+    "Ólafur Arnalds Fan",
+    "Kuroneko 黒猫",
+    "Tanuki :neocat_floof:",
+    "River Stone",
+    "Maple 🍁",
+    "Ada Lovelace Fan Club",
+    "",
+];
+
+/// Pieces of account bios.
+pub(crate) const BIO_BITS: &[&str] = &[
+    "Software developer. Opinions are my own.",
+    "Photographer, cyclist, occasional baker.",
+    "Rust, Linux and too much coffee ☕",
+    "猫と写真とプログラミング。",
+    "Ich schreibe über Stadtplanung, Fahrräder und Open Source.",
+    "he/him · she/her · they/them",
+    "Researcher in computational linguistics. Previously at a university far, far away.",
+    "Posting art, sketches & works in progress. Commissions open!",
+    "Bot account: posts a random bird photo every hour.",
+    "Enseignante, lectrice, militante.",
+    "No DMs please, ask in public.",
+    "Reformed sysadmin. Now I mostly grow tomatoes.",
+    "Poet, gardener.\u{2028}Views are my cat's.",
+];
