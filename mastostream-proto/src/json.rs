@@ -37,16 +37,25 @@ pub(crate) fn from_slice<T: DeserializeOwned>(
     backend: JsonBackend,
     input: &[u8],
 ) -> Result<T, DecodeError> {
-    let text = std::str::from_utf8(input).map_err(|e| DecodeError::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
     match backend {
-        JsonBackend::SerdeJson => serde_json::from_str(text).map_err(|e| DecodeError::Json {
-            message: e.to_string(),
-        }),
+        JsonBackend::SerdeJson => {
+            serde_json::from_str(utf8(input)?).map_err(|e| DecodeError::Json {
+                message: e.to_string(),
+            })
+        }
+        // simd-json validates UTF-8 itself (in its first, SIMD pass), so the separate check
+        // runs only when decoding failed, to report invalid UTF-8 exactly as above.
         #[cfg(feature = "simd-json")]
-        JsonBackend::SimdJson => simd::from_slice(input),
+        JsonBackend::SimdJson => {
+            simd::from_slice(input).map_err(|e| utf8(input).err().unwrap_or(e))
+        }
     }
+}
+
+fn utf8(input: &[u8]) -> Result<&str, DecodeError> {
+    std::str::from_utf8(input).map_err(|e| DecodeError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })
 }
 
 #[cfg(feature = "simd-json")]
