@@ -4,6 +4,9 @@
 //! a possible BOM is held before the line limit can apply: with `max_line` of 1, `EF BB`
 //! waits for its third byte).
 //!
+//! When no limit was hit, the items are exactly what a direct transcription of the standard
+//! (an oracle over the whole input) gives.
+//!
 //! Input: `[max_line, max_event, seed, seed, seed, data...]`; a limit byte of 0 means the
 //! default 1 MiB, otherwise that many bytes.
 
@@ -11,7 +14,7 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use mastostream_fuzz::{chunks, limit};
+use mastostream_fuzz::{OracleItem, chunks, limit, sse_oracle};
 use mastostream_proto::sse::{SseItem, SseLimits, SseParser};
 
 /// What `buffered()` may hold beyond the limits: a BOM prefix.
@@ -60,4 +63,24 @@ fuzz_target!(|input: &[u8]| {
     let data = Bytes::copy_from_slice(data);
     let whole = run(vec![data.clone()], limits);
     assert_eq!(run(chunks(&data, &[s1, s2, s3]), limits), whole, "chunked");
+    // When no limit was hit, the result is exactly the standard's, as the oracle computes
+    // it over the whole input.
+    let text: Option<Vec<OracleItem>> = whole
+        .iter()
+        .map(|item| match item {
+            SseItem::Event(e) => Some(OracleItem::Event(
+                e.event_type_str().into_owned(),
+                e.data_str().into_owned(),
+                e.last_event_id_str().into_owned(),
+            )),
+            SseItem::Comment(c) => {
+                Some(OracleItem::Comment(String::from_utf8_lossy(c).into_owned()))
+            }
+            SseItem::Retry(ms) => Some(OracleItem::Retry(*ms)),
+            SseItem::Skipped { .. } => None,
+        })
+        .collect();
+    if let Some(text) = text {
+        assert_eq!(text, sse_oracle(&data), "oracle");
+    }
 });
