@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus fuzz/seeds/<target>/ from the proto test vectors and,
 optionally, from a generated Mastodon capture (a chunked HTTP response with CRLF lines, as
-`gen-corpus --events 40 --with-http-head --chunked --crlf` writes it).
+`cargo run -p mastostream-testkit --bin gen-corpus -- --events 40 --seed 7 --with-http-head
+--chunked --crlf` writes it).
 
     python3 fuzz/make_seeds.py [capture.http]
 
