@@ -23,7 +23,7 @@ fn decode(
     let (mut events, mut heartbeats) = (Vec::new(), 0);
     let mut at = 0;
     let mut sizes = chunk_sizes.iter().cycle();
-    let mut drain = |d: &mut Decoder, events: &mut Vec<_>, heartbeats: &mut usize| {
+    let drain = |d: &mut Decoder, events: &mut Vec<_>, heartbeats: &mut usize| {
         while let Some(frame) = d.poll() {
             let frame = frame.expect("no fatal error on a generated stream");
             match frame.into_event(json) {
