@@ -31,6 +31,7 @@ pub struct EventStream {
     inner: Pin<Box<dyn Stream<Item = Result<Item, Error>> + Send>>,
     control: Arc<Control>,
     channel: Channel,
+    done: bool,
 }
 
 impl fmt::Debug for EventStream {
@@ -59,6 +60,7 @@ impl EventStream {
             inner,
             control,
             channel,
+            done: false,
         }
     }
 
@@ -101,7 +103,14 @@ impl Stream for EventStream {
     type Item = Result<Item, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let next = self.inner.as_mut().poll_next(cx);
+        if let Poll::Ready(None) = next {
+            self.done = true;
+        }
+        next
     }
 }
 
