@@ -146,7 +146,7 @@ mod tests {
         // every idle stream cost ~20 KiB more.
         let mut r = Recent::new(4096);
         assert_eq!((r.set.capacity(), r.order.capacity()), (0, 0));
-        r.insert(Key::Status(Id::from("1")));
+        r.insert((Timeline::Home, Key::Status(Id::from("1"))));
         assert!(r.set.capacity() < 64 && r.order.capacity() < 64);
     }
 
