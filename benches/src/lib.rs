@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod entities;
+
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::path::PathBuf;

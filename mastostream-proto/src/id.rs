@@ -140,6 +140,15 @@ impl<'de> Deserialize<'de> for Id {
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
                 Ok(Id::from(v.to_string()))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Id, E> {
+                // JSON parsers disagree on whether `-0` is an integer (simd-json) or a
+                // float (serde_json); read zero as zero either way. Other floats are not ids.
+                if v == 0.0 {
+                    Ok(Id::from("0"))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                }
+            }
         }
         deserializer.deserialize_any(IdVisitor)
     }
@@ -167,5 +176,8 @@ mod tests {
         let id: Id = serde_json::from_str("110988741790818969").unwrap();
         assert_eq!(id, "110988741790818969");
         assert!(serde_json::from_str::<Id>("1.5").is_err());
+        assert!(serde_json::from_str::<Id>("1e3").is_err());
+        let id: Id = serde_json::from_str("-0").unwrap();
+        assert_eq!(id, "0");
     }
 }

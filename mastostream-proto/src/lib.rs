@@ -53,6 +53,9 @@
 //! - [`sse`]: the WHATWG event-stream framer, linear time, zero-copy for lines inside one
 //!   chunk.
 //! - [`decoder`]: HTTP response (or bare body) to [`Frame`]s.
+//! - [`session`]: the reconnecting, catching-up client as a [`session::Machine`].
+//! - [`listener`]: per-event callbacks ([`Listener`]) and the pure [`dispatch`] that both
+//!   adapters' run loops use.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -64,6 +67,7 @@ pub mod event;
 pub mod http;
 mod id;
 mod json;
+pub mod listener;
 pub mod model;
 pub mod session;
 pub mod sse;
@@ -76,3 +80,4 @@ pub use error::{DecodeError, Error, ErrorKind};
 pub use event::{Event, EventKind, RawEvent};
 pub use id::Id;
 pub use json::JsonBackend;
+pub use listener::{Callbacks, Listener, dispatch};

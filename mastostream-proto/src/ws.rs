@@ -164,7 +164,11 @@ impl<'de> Deserialize<'de> for Payload {
                 Ok(Payload(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Payload, E> {
-                Ok(Payload(serde_json::Value::from(v).to_string()))
+                // Integral floats as integers: parsers disagree on whether `-0` is a float.
+                Ok(Payload(match integral(v) {
+                    Some(i) => i.to_string(),
+                    None => serde_json::Value::from(v).to_string(),
+                }))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Payload, E> {
                 Ok(Payload(v.to_string()))
@@ -192,12 +196,24 @@ impl<'de> Deserialize<'de> for Status {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
         let status = match &value {
-            serde_json::Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .and_then(integral)
+                        .and_then(|i| u64::try_from(i).ok())
+                })
+                .and_then(|n| u16::try_from(n).ok()),
             serde_json::Value::String(s) => s.trim().parse().ok(),
             _ => None,
         };
         Ok(Status(status))
     }
+}
+
+/// The integer a float spells, if it has no fraction and fits an `i64` (`-0` is 0).
+fn integral(v: f64) -> Option<i64> {
+    (v.fract() == 0.0 && v.abs() < 9_223_372_036_854_775_808.0).then_some(v as i64)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::util::or_default;
+use super::util::{int_or_default, nested, or_default};
 use crate::Id;
 
 /// A user profile, as embedded in statuses, notifications and conversations.
@@ -69,7 +69,11 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noindex: Option<bool>,
     /// The account this one moved to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nested",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub moved: Option<Box<Account>>,
     /// Whether the account is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,13 +90,13 @@ pub struct Account {
     #[serde(default)]
     pub last_status_at: Option<String>,
     /// Number of statuses.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub statuses_count: i64,
     /// Number of followers.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub followers_count: i64,
     /// Number of accounts followed.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub following_count: i64,
     /// Whether the account hides its social graph (4.1+).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::util::or_default;
+use super::util::{int_or_default, or_default};
 use super::{Account, CustomEmoji, Status, Tag};
 use crate::Id;
 
@@ -84,7 +84,7 @@ pub struct Reaction {
     /// The emoji: a Unicode emoji, or a custom emoji's shortcode.
     pub name: String,
     /// How many accounts reacted with it.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub count: i64,
     /// Viewer field: whether you reacted with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +103,7 @@ pub struct AnnouncementReaction {
     /// The emoji: a Unicode emoji, or a custom emoji's shortcode.
     pub name: String,
     /// The new count.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub count: i64,
     /// The announcement reacted to.
     pub announcement_id: Id,

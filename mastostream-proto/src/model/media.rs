@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::util::{lenient_uint, or_default};
+use super::util::{int_or_default, lenient_uint, or_default};
 use super::{Account, CardType, MediaType};
 use crate::Id;
 
@@ -195,10 +195,10 @@ pub struct PreviewCard {
     #[serde(default, deserialize_with = "or_default")]
     pub html: String,
     /// Width of the preview in pixels.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub width: u32,
     /// Height of the preview in pixels.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub height: u32,
     /// A preview image.
     #[serde(default)]

@@ -60,8 +60,15 @@ pub use status::{
     Quote, QuoteApproval, Status, Tag, TagHistory,
 };
 
+/// How deep the recursive fields `reblog`, `quoted_status` and `moved` may nest inside each
+/// other (counting the innermost one, even when it is `null`). Mastodon nests at most three
+/// (a boost of a quote of a shallow quote); the limit keeps a hostile payload from exhausting
+/// the stack, each level costing several stack frames. Deeper payloads are malformed.
+pub const MAX_NESTING: u32 = 16;
+
 /// Serde helpers shared by the entity types.
 mod util {
+    use std::cell::Cell;
     use std::fmt;
 
     use serde::Deserialize;
@@ -75,6 +82,103 @@ mod util {
         T: Default + Deserialize<'de>,
     {
         Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    }
+
+    thread_local! {
+        static NESTING: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Decodes a recursive field (`reblog`, `quoted_status`, `moved`), failing past
+    /// [`MAX_NESTING`](super::MAX_NESTING) levels instead of overflowing the stack.
+    pub(super) fn nested<'de, D, T>(deserializer: D) -> Result<Option<Box<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct Level;
+        impl Drop for Level {
+            fn drop(&mut self) {
+                NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+            }
+        }
+        let depth = NESTING.with(|n| {
+            n.set(n.get().saturating_add(1));
+            n.get()
+        });
+        let _level = Level;
+        if depth > super::MAX_NESTING {
+            return Err(de::Error::custom(format_args!(
+                "statuses or accounts nested more than {} deep",
+                super::MAX_NESTING
+            )));
+        }
+        Option::<Box<T>>::deserialize(deserializer)
+    }
+
+    /// Reads an integer: an integer, or a float with no fraction (`-0`, `1e3`, `5.0`), which
+    /// some writers produce and which JSON parsers classify differently; `None` for `null`.
+    struct IntVisitor;
+
+    impl<'de> Visitor<'de> for IntVisitor {
+        type Value = Option<i128>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Integral and within ±2^64: exact as an i128.
+            if v.fract() == 0.0 && v.abs() < 18_446_744_073_709_551_616.0 {
+                Ok(Some(v as i128))
+            } else {
+                Err(E::invalid_type(de::Unexpected::Float(v), &self))
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    fn int<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        match deserializer.deserialize_any(IntVisitor)? {
+            None => Ok(None),
+            Some(v) => T::try_from(v).map(Some).map_err(|_| {
+                de::Error::invalid_value(
+                    de::Unexpected::Other("an out-of-range integer"),
+                    &"an integer in range",
+                )
+            }),
+        }
+    }
+
+    /// An integer field that reads `null` as 0 (see [`IntVisitor`] for what is accepted).
+    pub(super) fn int_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128> + Default,
+    {
+        Ok(int(deserializer)?.unwrap_or_default())
+    }
+
+    /// An optional integer field (see [`IntVisitor`] for what is accepted).
+    pub(super) fn opt_int<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128>,
+    {
+        int(deserializer)
     }
 
     /// Reads a string, or a number as its decimal text (servers disagree on some fields).

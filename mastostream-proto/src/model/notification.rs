@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::util::or_default;
+use super::util::{int_or_default, or_default};
 use super::{
     Account, AccountWarningAction, AppealState, NotificationType, ReportCategory, SeveranceType,
     Status,
@@ -95,10 +95,10 @@ pub struct RelationshipSeveranceEvent {
     #[serde(default, deserialize_with = "or_default")]
     pub target_name: String,
     /// Followers you lost.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub followers_count: i64,
     /// Follows you lost.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub following_count: i64,
     /// When it happened.
     pub created_at: String,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::util::or_default;
+use super::util::{int_or_default, nested, opt_int, or_default};
 use super::{
     Account, CustomEmoji, FilterAction, FilterContext, MediaAttachment, PreviewCard, QuoteAudience,
     QuoteState, QuoteUserPolicy, Visibility,
@@ -39,16 +39,20 @@ pub struct Status {
     #[serde(default)]
     pub url: Option<String>,
     /// Number of replies (2.5+).
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub replies_count: i64,
     /// Number of boosts.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub reblogs_count: i64,
     /// Number of favourites.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub favourites_count: i64,
     /// Number of quotes (4.5+).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quotes_count: Option<i64>,
     /// When the status was last edited (3.5+).
     #[serde(default)]
@@ -82,7 +86,7 @@ pub struct Status {
     )]
     pub filtered: Vec<FilterResult>,
     /// The boosted status, when this status is a boost.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nested")]
     pub reblog: Option<Box<Status>>,
     /// The application that posted it (local statuses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,10 +203,10 @@ pub struct Poll {
     #[serde(default, deserialize_with = "or_default")]
     pub multiple: bool,
     /// Number of votes.
-    #[serde(default, deserialize_with = "or_default")]
+    #[serde(default, deserialize_with = "int_or_default")]
     pub votes_count: i64,
     /// Number of voters (`None` for single-choice polls on old servers).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_int")]
     pub voters_count: Option<i64>,
     /// The choices.
     #[serde(default, deserialize_with = "or_default")]
@@ -225,7 +229,7 @@ pub struct PollOption {
     #[serde(default, deserialize_with = "or_default")]
     pub title: String,
     /// Votes for it (`None` while results are hidden).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_int")]
     pub votes_count: Option<i64>,
 }
 
@@ -236,7 +240,11 @@ pub struct Quote {
     /// Whether the quote may be shown.
     pub state: QuoteState,
     /// The quoted status (full quotes; `None` unless the state allows showing it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nested",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quoted_status: Option<Box<Status>>,
     /// The quoted status' id (shallow quotes).
     #[serde(default, skip_serializing_if = "Option::is_none")]

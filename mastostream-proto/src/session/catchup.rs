@@ -91,10 +91,12 @@ pub(crate) struct Recent {
 }
 
 impl Recent {
+    /// An empty set holding at most `cap` keys. It allocates as keys arrive: an idle
+    /// session costs no dedup table.
     pub(crate) fn new(cap: usize) -> Self {
         Recent {
-            set: HashSet::with_capacity(cap.min(4096)),
-            order: VecDeque::with_capacity(cap.min(4096)),
+            set: HashSet::new(),
+            order: VecDeque::new(),
             cap,
         }
     }
@@ -136,6 +138,16 @@ mod tests {
         assert!(r.insert((Timeline::Notifications, Key::Status(Id::from("1")))));
         assert_eq!(r.len(), 3);
         assert!(r.insert(key("0")), "the oldest key was forgotten");
+    }
+
+    #[test]
+    fn recent_set_allocates_only_as_keys_arrive() {
+        // Regression: it used to reserve 4,096 slots per session up front, which made
+        // every idle stream cost ~20 KiB more.
+        let mut r = Recent::new(4096);
+        assert_eq!((r.set.capacity(), r.order.capacity()), (0, 0));
+        r.insert((Timeline::Home, Key::Status(Id::from("1"))));
+        assert!(r.set.capacity() < 64 && r.order.capacity() < 64);
     }
 
     #[test]

@@ -1,0 +1,452 @@
+//! [`Listener`]: callbacks per event kind, and [`dispatch`], the pure function that routes a
+//! session [`Item`] to them. Both adapters' run loops call [`dispatch`]; nothing here does
+//! I/O.
+//!
+//! The method names follow Mastodon.py's `StreamListener` (`on_update`, `on_delete`,
+//! `on_notification`, ...). Every method has a no-op default, so a listener implements only
+//! what it needs. [`Callbacks`] is a ready-made listener built from closures, like
+//! Mastodon.py's `CallbackStreamListener`.
+//!
+//! ```
+//! use mastostream_proto::listener::{Listener, dispatch};
+//! use mastostream_proto::session::Item;
+//! use mastostream_proto::{Event, Id};
+//!
+//! #[derive(Default)]
+//! struct Deletions(Vec<Id>);
+//!
+//! impl Listener for Deletions {
+//!     fn on_delete(&mut self, id: Id) {
+//!         self.0.push(id);
+//!     }
+//! }
+//!
+//! let mut listener = Deletions::default();
+//! dispatch(&mut listener, Item::Event(Event::Delete(Id::from("110988741790818968"))));
+//! // Recovered items go to the same callbacks unless `on_recovered` is overridden.
+//! dispatch(&mut listener, Item::Recovered(Event::Delete(Id::from("7"))));
+//! dispatch(&mut listener, Item::Event(Event::NotificationsMerged)); // ignored by default
+//! assert_eq!(listener.0, ["110988741790818968", "7"]);
+//! ```
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
+use crate::session::{Gap, Item, Timeline};
+use crate::{Channel, DecodeError, Error, Event, Id};
+
+/// Callbacks for everything a stream delivers. Every method defaults to doing nothing
+/// (except [`on_recovered`](Listener::on_recovered), which forwards to the event's own
+/// callback).
+#[allow(clippy::boxed_local)] // defaults ignore their argument; implementations keep the box
+pub trait Listener {
+    /// `update`: a new status.
+    fn on_update(&mut self, status: Box<Status>) {
+        let _ = status;
+    }
+    /// `status.update`: a status was edited.
+    fn on_status_update(&mut self, status: Box<Status>) {
+        let _ = status;
+    }
+    /// `delete`: the status with this id was deleted.
+    fn on_delete(&mut self, id: Id) {
+        let _ = id;
+    }
+    /// `notification`: a new notification.
+    fn on_notification(&mut self, notification: Box<Notification>) {
+        let _ = notification;
+    }
+    /// `conversation`: a direct conversation changed.
+    fn on_conversation(&mut self, conversation: Box<Conversation>) {
+        let _ = conversation;
+    }
+    /// `announcement`: an announcement was published or changed.
+    fn on_announcement(&mut self, announcement: Box<Announcement>) {
+        let _ = announcement;
+    }
+    /// `announcement.reaction`: a reaction count changed.
+    fn on_announcement_reaction(&mut self, reaction: AnnouncementReaction) {
+        let _ = reaction;
+    }
+    /// `announcement.delete`: the announcement with this id was removed.
+    fn on_announcement_delete(&mut self, id: Id) {
+        let _ = id;
+    }
+    /// `notifications_merged`: filtered notifications were merged; refetch notifications.
+    fn on_notifications_merged(&mut self) {}
+    /// `filters_changed`: your filters changed; refetch them (older servers only).
+    fn on_filters_changed(&mut self) {}
+    /// `encrypted_message`: the retired encryption feature's payload, raw.
+    fn on_encrypted_message(&mut self, data: Bytes) {
+        let _ = data;
+    }
+    /// A heartbeat comment (`:)` on connect, `:thump` every 15 s), with its text.
+    fn on_heartbeat(&mut self, text: Bytes) {
+        let _ = text;
+    }
+    /// An event name this version does not know, with its raw payload.
+    fn on_unknown_event(&mut self, name: String, data: Bytes) {
+        let _ = (name, data);
+    }
+    /// A known event whose payload did not decode. The stream goes on.
+    fn on_malformed(&mut self, name: String, data: Bytes, error: DecodeError) {
+        let _ = (name, data, error);
+    }
+    /// The stream is live (also after each reconnect).
+    fn on_connect(&mut self, url: String) {
+        let _ = url;
+    }
+    /// A live stream was lost; a reconnect follows unless the error is fatal.
+    fn on_disconnect(&mut self, error: Error) {
+        let _ = error;
+    }
+    /// Waiting `delay` before connection attempt number `attempt + 1`.
+    fn on_reconnecting(&mut self, attempt: u32, delay: Duration, error: Error) {
+        let _ = (attempt, delay, error);
+    }
+    /// An event fetched over REST after a reconnect (it happened while disconnected).
+    /// By default it goes to the event's own callback, as if it had arrived live.
+    fn on_recovered(&mut self, event: Event) {
+        dispatch_event(self, event);
+    }
+    /// Catch-up for `timeline` finished, having recovered `recovered` items.
+    fn on_caught_up(&mut self, timeline: Timeline, recovered: usize) {
+        let _ = (timeline, recovered);
+    }
+    /// Items may be missing in this range (catch-up could not cover it).
+    fn on_gap(&mut self, gap: Gap) {
+        let _ = gap;
+    }
+    /// A live event from a WebSocket subscription, with the stream it came from. By
+    /// default it goes to the event's own callback.
+    fn on_stream_event(&mut self, stream: Vec<String>, channel: Option<Channel>, event: Event) {
+        let _ = (stream, channel);
+        dispatch_event(self, event);
+    }
+    /// The WebSocket server reported an error, most likely about `channel`'s subscription.
+    fn on_stream_error(&mut self, channel: Option<Channel>, status: Option<u16>, error: String) {
+        let _ = (channel, status, error);
+    }
+}
+
+/// Routes one session item to the listener's callback for it.
+pub fn dispatch<L: Listener + ?Sized>(listener: &mut L, item: Item) {
+    match item {
+        Item::Event(event) => dispatch_event(listener, event),
+        Item::Recovered(event) => listener.on_recovered(event),
+        Item::Connected { url } => listener.on_connect(url),
+        Item::Disconnected { error } => listener.on_disconnect(error),
+        Item::Reconnecting {
+            attempt,
+            delay,
+            error,
+        } => listener.on_reconnecting(attempt, delay, error),
+        Item::CaughtUp {
+            timeline,
+            recovered,
+        } => listener.on_caught_up(timeline, recovered),
+        Item::Gap(gap) => listener.on_gap(gap),
+        Item::StreamEvent {
+            stream,
+            channel,
+            event,
+        } => listener.on_stream_event(stream, channel, event),
+        Item::StreamError {
+            channel,
+            status,
+            error,
+        } => listener.on_stream_error(channel, status, error),
+    }
+}
+
+/// Routes one event to the listener's callback for its kind.
+pub fn dispatch_event<L: Listener + ?Sized>(listener: &mut L, event: Event) {
+    match event {
+        Event::Update(s) => listener.on_update(s),
+        Event::StatusUpdate(s) => listener.on_status_update(s),
+        Event::Delete(id) => listener.on_delete(id),
+        Event::Notification(n) => listener.on_notification(n),
+        Event::Conversation(c) => listener.on_conversation(c),
+        Event::Announcement(a) => listener.on_announcement(a),
+        Event::AnnouncementReaction(r) => listener.on_announcement_reaction(r),
+        Event::AnnouncementDelete(id) => listener.on_announcement_delete(id),
+        Event::NotificationsMerged => listener.on_notifications_merged(),
+        Event::FiltersChanged => listener.on_filters_changed(),
+        Event::EncryptedMessage(data) => listener.on_encrypted_message(data),
+        Event::Heartbeat(text) => listener.on_heartbeat(text),
+        Event::Unknown { name, data } => listener.on_unknown_event(name, data),
+        Event::Malformed { name, data, error } => listener.on_malformed(name, data, error),
+    }
+}
+
+type Cb<'a, T> = Option<Box<dyn FnMut(T) + Send + 'a>>;
+
+macro_rules! callbacks {
+    ($( $(#[$doc:meta])* $name:ident ( $($arg:ident : $ty:ty),* ) ;)*) => {
+        /// A [`Listener`] made of closures, like Mastodon.py's `CallbackStreamListener`. Set
+        /// only the callbacks you need; the others do nothing (recovered events go to the
+        /// event's own callback unless [`on_recovered`](Callbacks::on_recovered) is set).
+        ///
+        /// ```
+        /// use std::sync::{Arc, Mutex};
+        /// use mastostream_proto::listener::{Callbacks, dispatch};
+        /// use mastostream_proto::session::Item;
+        /// use mastostream_proto::{Event, Id};
+        ///
+        /// let seen = Arc::new(Mutex::new(Vec::new()));
+        /// let log = seen.clone();
+        /// let mut callbacks = Callbacks::new().on_delete(move |id: Id| log.lock().unwrap().push(id));
+        /// dispatch(&mut callbacks, Item::Event(Event::Delete(Id::from("1"))));
+        /// assert_eq!(*seen.lock().unwrap(), ["1"]);
+        /// ```
+        #[derive(Default)]
+        #[allow(clippy::type_complexity)]
+        pub struct Callbacks<'a> {
+            $( $name: Cb<'a, ($($ty,)*)>, )*
+            on_recovered: Cb<'a, Event>,
+            on_stream_event: Cb<'a, (Vec<String>, Option<Channel>, Event)>,
+        }
+
+        impl<'a> Callbacks<'a> {
+            /// A listener with no callbacks set.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $name(mut self, mut f: impl FnMut($($ty),*) + Send + 'a) -> Self {
+                    self.$name = Some(Box::new(move |($($arg,)*)| f($($arg),*)));
+                    self
+                }
+            )*
+
+            /// Sets the callback for events recovered over REST after a reconnect (by
+            /// default they go to the event's own callback).
+            #[must_use]
+            pub fn on_recovered(mut self, f: impl FnMut(Event) + Send + 'a) -> Self {
+                self.on_recovered = Some(Box::new(f));
+                self
+            }
+
+            /// Sets the callback for WebSocket events with their stream (by default they
+            /// go to the event's own callback).
+            #[must_use]
+            pub fn on_stream_event(
+                mut self,
+                mut f: impl FnMut(Vec<String>, Option<Channel>, Event) + Send + 'a,
+            ) -> Self {
+                self.on_stream_event = Some(Box::new(move |(s, c, e)| f(s, c, e)));
+                self
+            }
+        }
+
+        impl Listener for Callbacks<'_> {
+            $(
+                fn $name(&mut self, $($arg: $ty),*) {
+                    if let Some(f) = &mut self.$name {
+                        f(($($arg,)*));
+                    }
+                }
+            )*
+
+            fn on_recovered(&mut self, event: Event) {
+                match &mut self.on_recovered {
+                    Some(f) => f(event),
+                    None => dispatch_event(self, event),
+                }
+            }
+
+            fn on_stream_event(&mut self, stream: Vec<String>, channel: Option<Channel>, event: Event) {
+                match &mut self.on_stream_event {
+                    Some(f) => f((stream, channel, event)),
+                    None => dispatch_event(self, event),
+                }
+            }
+        }
+    };
+}
+
+callbacks! {
+    /// Sets the `update` callback.
+    on_update(status: Box<Status>);
+    /// Sets the `status.update` callback.
+    on_status_update(status: Box<Status>);
+    /// Sets the `delete` callback.
+    on_delete(id: Id);
+    /// Sets the `notification` callback.
+    on_notification(notification: Box<Notification>);
+    /// Sets the `conversation` callback.
+    on_conversation(conversation: Box<Conversation>);
+    /// Sets the `announcement` callback.
+    on_announcement(announcement: Box<Announcement>);
+    /// Sets the `announcement.reaction` callback.
+    on_announcement_reaction(reaction: AnnouncementReaction);
+    /// Sets the `announcement.delete` callback.
+    on_announcement_delete(id: Id);
+    /// Sets the `notifications_merged` callback.
+    on_notifications_merged();
+    /// Sets the `filters_changed` callback.
+    on_filters_changed();
+    /// Sets the `encrypted_message` callback.
+    on_encrypted_message(data: Bytes);
+    /// Sets the heartbeat callback.
+    on_heartbeat(text: Bytes);
+    /// Sets the callback for unknown event names.
+    on_unknown_event(name: String, data: Bytes);
+    /// Sets the callback for events whose payload did not decode.
+    on_malformed(name: String, data: Bytes, error: DecodeError);
+    /// Sets the callback for each (re)connection.
+    on_connect(url: String);
+    /// Sets the callback for lost connections.
+    on_disconnect(error: Error);
+    /// Sets the callback for reconnect waits.
+    on_reconnecting(attempt: u32, delay: Duration, error: Error);
+    /// Sets the callback for finished catch-ups.
+    on_caught_up(timeline: Timeline, recovered: usize);
+    /// Sets the callback for gaps.
+    on_gap(gap: Gap);
+    /// Sets the callback for WebSocket server errors.
+    on_stream_error(channel: Option<Channel>, status: Option<u16>, error: String);
+}
+
+impl std::fmt::Debug for Callbacks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl Listener for Log {
+        fn on_delete(&mut self, id: Id) {
+            self.0.push(format!("delete {id}"));
+        }
+        fn on_heartbeat(&mut self, text: Bytes) {
+            self.0
+                .push(format!("heartbeat {}", String::from_utf8_lossy(&text)));
+        }
+        fn on_unknown_event(&mut self, name: String, _: Bytes) {
+            self.0.push(format!("unknown {name}"));
+        }
+        fn on_malformed(&mut self, name: String, _: Bytes, _: DecodeError) {
+            self.0.push(format!("malformed {name}"));
+        }
+        fn on_connect(&mut self, url: String) {
+            self.0.push(format!("connect {url}"));
+        }
+        fn on_disconnect(&mut self, error: Error) {
+            self.0.push(format!("disconnect {error}"));
+        }
+        fn on_gap(&mut self, gap: Gap) {
+            self.0.push(format!("gap {}", gap.timeline));
+        }
+        fn on_notifications_merged(&mut self) {
+            self.0.push("merged".into());
+        }
+    }
+
+    #[test]
+    fn dispatch_routes_every_item_kind() {
+        let mut log = Log::default();
+        let items = [
+            Item::Connected { url: "u".into() },
+            Item::Event(Event::Heartbeat(Bytes::from_static(b"thump"))),
+            Item::Event(Event::Delete(Id::from("5"))),
+            Item::Recovered(Event::Delete(Id::from("4"))),
+            Item::Event(Event::NotificationsMerged),
+            Item::Event(Event::Unknown {
+                name: "x.y".into(),
+                data: Bytes::new(),
+            }),
+            Item::Event(Event::Malformed {
+                name: "update".into(),
+                data: Bytes::new(),
+                error: DecodeError::InvalidUtf8 { offset: 0 },
+            }),
+            Item::Event(Event::FiltersChanged), // no callback: ignored
+            Item::Disconnected {
+                error: ErrorKind::Closed.into(),
+            },
+            Item::Gap(Gap {
+                timeline: Timeline::Home,
+                after: None,
+                before: None,
+                reason: crate::session::GapReason::NoAnchor,
+            }),
+        ];
+        for item in items {
+            dispatch(&mut log, item);
+        }
+        assert_eq!(
+            log.0,
+            [
+                "connect u",
+                "heartbeat thump",
+                "delete 5",
+                "delete 4",
+                "merged",
+                "unknown x.y",
+                "malformed update",
+                "disconnect server closed the stream",
+                "gap home",
+            ]
+        );
+    }
+
+    #[test]
+    fn callbacks_call_only_what_is_set_and_route_recovered() {
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (a, b, c) = (seen.clone(), seen.clone(), seen.clone());
+        let mut cb = Callbacks::new()
+            .on_delete(move |id| a.lock().unwrap().push(format!("delete {id}")))
+            .on_reconnecting(move |attempt, delay, _| {
+                b.lock()
+                    .unwrap()
+                    .push(format!("retry {attempt} {}", delay.as_millis()))
+            })
+            .on_caught_up(move |t, n| c.lock().unwrap().push(format!("caught up {t} {n}")));
+        dispatch(&mut cb, Item::Event(Event::Delete(Id::from("1"))));
+        dispatch(&mut cb, Item::Recovered(Event::Delete(Id::from("2"))));
+        dispatch(&mut cb, Item::Event(Event::FiltersChanged));
+        dispatch(
+            &mut cb,
+            Item::Reconnecting {
+                attempt: 3,
+                delay: Duration::from_millis(1500),
+                error: ErrorKind::Closed.into(),
+            },
+        );
+        dispatch(
+            &mut cb,
+            Item::CaughtUp {
+                timeline: Timeline::Notifications,
+                recovered: 7,
+            },
+        );
+        let recovered = Arc::new(Mutex::new(0));
+        let r = recovered.clone();
+        let mut only_recovered = Callbacks::new().on_recovered(move |_| *r.lock().unwrap() += 1);
+        dispatch(&mut only_recovered, Item::Recovered(Event::FiltersChanged));
+        assert_eq!(*recovered.lock().unwrap(), 1);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "delete 1",
+                "delete 2",
+                "retry 3 1500",
+                "caught up notifications 7"
+            ]
+        );
+    }
+}

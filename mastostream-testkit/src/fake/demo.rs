@@ -1,0 +1,165 @@
+//! The offline demo: a finite, realistic stream from the corpus generator, served by a
+//! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats, for the `tail` examples.
+//!
+//! The script, in wall-clock time (about three seconds with the defaults):
+//! 1. Waits for the client's stream.
+//! 2. Publishes the corpus events a few milliseconds apart, with a `:thump` wherever the
+//!    corpus has one.
+//! 3. Halfway, the stream drops in the middle of an event; the next events are published
+//!    while the client is away (a client with catch-up recovers the statuses,
+//!    notifications and conversations among them over REST).
+//! 4. Once the client is back, the rest is published live.
+//! 5. The end: the server queues [`END_STATUS`] with [`END_MESSAGE`] for the next stream
+//!    request, then ends the body cleanly. A client reconnects, gets the `410`, and (410 being
+//!    fatal) stops; the example recognises the demo's end by the status and message and exits
+//!    0. No protocol decision moves into the adapter, and nothing reconnects forever.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
+use crate::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
+
+/// The status the demo server answers once its stream is over.
+pub const END_STATUS: u16 = 410;
+/// The message (`{"error": ...}`) that comes with [`END_STATUS`].
+pub const END_MESSAGE: &str = "The demo stream has ended";
+
+/// What the demo serves.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Number of events (heartbeats are extra).
+    pub events: usize,
+    /// Corpus seed.
+    pub seed: u64,
+    /// Which mix of events (the user stream's by default).
+    pub mix: Mix,
+    /// Drop the stream mid-event after this many events (`None`: never).
+    pub drop_after: Option<usize>,
+    /// Events published while the client is away after the drop.
+    pub missed: usize,
+    /// Wall-clock pause between events.
+    pub pace: Duration,
+}
+
+impl Default for DemoOptions {
+    /// 300 events of the user mix, seed 1, a drop after 150 with 20 events missed, 4 ms
+    /// apart.
+    fn default() -> Self {
+        DemoOptions {
+            events: 300,
+            seed: 1,
+            mix: Mix::User,
+            drop_after: Some(150),
+            missed: 20,
+            pace: Duration::from_millis(4),
+        }
+    }
+}
+
+/// A running demo server. Dropping it stops it.
+#[derive(Debug)]
+pub struct Demo {
+    server: Arc<FakeServer>,
+    stop: Arc<AtomicBool>,
+    feeder: Option<JoinHandle<()>>,
+}
+
+impl Demo {
+    /// Starts the server and its script on `127.0.0.1`.
+    pub fn start(opts: DemoOptions) -> Demo {
+        let server = Arc::new(FakeServer::start(ServerOptions {
+            seed: opts.seed,
+            ..ServerOptions::default()
+        }));
+        if let Some(n) = opts.drop_after {
+            server.plan([Plan::Stream(StreamPlan {
+                cut: Some((n, Cut::DropMidEvent)),
+                ..StreamPlan::default()
+            })]);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let feeder = {
+            let (server, stop) = (server.clone(), stop.clone());
+            thread::spawn(move || feed(&server, &stop, &opts))
+        };
+        Demo {
+            server,
+            stop,
+            feeder: Some(feeder),
+        }
+    }
+
+    /// The instance URL to connect to.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The server (for its request log and counters).
+    pub fn server(&self) -> &FakeServer {
+        &self.server
+    }
+}
+
+/// The corpus configuration behind a demo: its events can be replayed with
+/// [`corpus::events`] to check what a client received.
+pub fn corpus_config(opts: &DemoOptions) -> CorpusConfig {
+    CorpusConfig {
+        events: opts.events,
+        seed: opts.seed,
+        mix: opts.mix.clone(),
+        escape_ratio: 0.0,
+        ..CorpusConfig::default()
+    }
+}
+
+fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
+    // Waits for `pred`, giving up when the demo is dropped.
+    let wait = |pred: &dyn Fn(usize, usize) -> bool| loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        if server.wait_until(Duration::from_millis(50), |opened, live, _| {
+            pred(opened, live)
+        }) {
+            return true;
+        }
+    };
+    if !wait(&|opened, _| opened >= 1) {
+        return;
+    }
+    let mut published = 0usize;
+    for item in corpus::events(&corpus_config(opts)) {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match item {
+            GeneratedEvent::Heartbeat { .. } => server.heartbeat(),
+            GeneratedEvent::Event(e) => {
+                if opts
+                    .drop_after
+                    .is_some_and(|n| published == n + 1 + opts.missed)
+                    && !wait(&|opened, live| opened >= 2 && live >= 1)
+                {
+                    return;
+                }
+                server.publish_event(&e);
+                published += 1;
+                thread::sleep(opts.pace);
+            }
+        }
+    }
+    server.plan([Plan::Reply(Reply::error(END_STATUS, "Gone", END_MESSAGE))]);
+    server.cut_streams(Cut::End);
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(f) = self.feeder.take() {
+            let _ = f.join();
+        }
+    }
+}
