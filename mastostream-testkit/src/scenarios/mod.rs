@@ -1,4 +1,4 @@
-//! The fault scenarios every adapter runs against the [`FakeServer`](crate::fake::FakeServer),
+//! The fault scenarios every adapter runs against the [`FakeServer`],
 //! on real loopback TCP and real TLS: one list, every runtime.
 //!
 //! A [`Scenario`] is the server's setup ([`Plan`]s for its stream requests), a script of
