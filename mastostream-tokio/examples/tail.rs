@@ -21,7 +21,8 @@
 //!   `--json`, stdout carries exactly one `Event::summary_json()` object per event (and
 //!   `{"kind":"heartbeat"}` per heartbeat, as `events2json` prints them), and the `--`
 //!   lines go to stderr.
-//! - `--limit N`: exit 0 after N events (heartbeats not counted).
+//! - `--limit N`: exit 0 after N events (heartbeats not counted). Ctrl-C closes the stream
+//!   and exits 0.
 //! - A fatal error (such as the server's `401`) exits 1 with one line on stderr; bad
 //!   arguments exit 2.
 //!
@@ -51,12 +52,21 @@ async fn main() -> ExitCode {
         Err(e) => return tail::bad_arguments(e),
     };
     let mut stream = client.stream(channel);
-    let ctrl_c = tokio::signal::ctrl_c();
+    // Ctrl-C closes the stream, which then ends cleanly (where no handler can be installed,
+    // Ctrl-C keeps its default action). The signal future is polled until it fires, never
+    // after: a finished `async fn` panics when polled again.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::pin!(ctrl_c);
+    let mut interrupted = false;
     let result = loop {
         let next = tokio::select! {
             next = stream.next() => next,
-            _ = &mut ctrl_c => {
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
                 stream.close();
                 continue;
             }
