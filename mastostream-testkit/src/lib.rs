@@ -4,6 +4,8 @@
 //!   time) that streams, serves the REST timelines for catch-up and misbehaves on command;
 //!   [`fake::demo`] is the `tail` examples' offline demo.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it.
+//! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
+//!   output lines, exit codes, the demo), so both print exactly the same.
 //! - [`corpus`]: a deterministic, realistic generator of Mastodon streaming-API (SSE)
 //!   captures, with single-entity builders ([`corpus::Generator`]) for fake REST servers.
 //!   The `gen-corpus` binary writes one to a file:
@@ -19,3 +21,4 @@
 pub mod corpus;
 pub mod fake;
 pub mod scenarios;
+pub mod tail;

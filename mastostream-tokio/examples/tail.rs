@@ -21,294 +21,65 @@
 //!   `--json`, stdout carries exactly one `Event::summary_json()` object per event (and
 //!   `{"kind":"heartbeat"}` per heartbeat, as `events2json` prints them), and the `--`
 //!   lines go to stderr.
-//! - `--limit N`: exit 0 after N events (heartbeats not counted).
+//! - `--limit N`: exit 0 after N events (heartbeats not counted). Ctrl-C closes the stream
+//!   and exits 0.
 //! - A fatal error (such as the server's `401`) exits 1 with one line on stderr; bad
 //!   arguments exit 2.
+//!
+//! The arguments, lines and exit codes live in `mastostream_testkit::tail`, shared with
+//! the smol example; this file is tokio's loop.
 
-use std::io::Write;
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use futures::StreamExt;
-use mastostream_testkit::fake::demo::{self, Demo, DemoOptions};
-use mastostream_tokio::proto::model::Status;
-use mastostream_tokio::{Channel, Client, Error, Event, Item};
-
-struct Args {
-    instance: Option<String>,
-    stream: Option<String>,
-    tag: Option<String>,
-    list: Option<String>,
-    token: Option<String>,
-    json: bool,
-    limit: Option<u64>,
-}
-
-const USAGE: &str = "usage: tail [--instance URL] [--stream NAME] [--tag T] [--list ID] [--token T] [--json] [--limit N]";
-
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        instance: None,
-        stream: None,
-        tag: None,
-        list: None,
-        token: None,
-        json: false,
-        limit: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--instance" => a.instance = Some(value("--instance")?),
-            "--stream" => a.stream = Some(value("--stream")?),
-            "--tag" => a.tag = Some(value("--tag")?),
-            "--list" => a.list = Some(value("--list")?),
-            "--token" => a.token = Some(value("--token")?),
-            "--json" => a.json = true,
-            "--limit" => {
-                let n = value("--limit")?;
-                a.limit = Some(
-                    n.parse()
-                        .map_err(|_| format!("--limit: not a number: {n}"))?,
-                );
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    if a.token.is_none() {
-        a.token = std::env::var("MASTODON_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty());
-    }
-    Ok(a)
-}
-
-/// Text without HTML tags, with the common entities decoded and whitespace collapsed,
-/// shortened to `max` characters.
-fn plain(html: &str, max: usize) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for (i, c) in html.char_indices() {
-        match c {
-            '<' => {
-                in_tag = true;
-                let tag = &html[i + 1..];
-                if ["p", "/p", "br"].iter().any(|t| tag.starts_with(t)) {
-                    text.push(' ');
-                }
-            }
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let text = words.join(" ");
-    if text.chars().count() > max {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    } else {
-        text
-    }
-}
-
-fn status_line(s: &Status) -> String {
-    match &s.reblog {
-        Some(inner) => format!(
-            "@{} boosted @{}: {}",
-            s.account.acct,
-            inner.account.acct,
-            plain(&inner.content, 100)
-        ),
-        None if !s.spoiler_text.is_empty() => {
-            format!("@{}: [CW {}]", s.account.acct, plain(&s.spoiler_text, 80))
-        }
-        None => format!("@{}: {}", s.account.acct, plain(&s.content, 100)),
-    }
-}
-
-/// One human-readable line for an event (`None` for heartbeats).
-fn human(event: &Event) -> Option<String> {
-    let kind = event.kind().as_str();
-    let rest = match event {
-        Event::Heartbeat(_) => return None,
-        Event::Update(s) | Event::StatusUpdate(s) => status_line(s),
-        Event::Delete(id) | Event::AnnouncementDelete(id) => id.to_string(),
-        Event::Notification(n) => {
-            let about = n
-                .status
-                .as_ref()
-                .map(|s| format!(": {}", plain(&s.content, 80)))
-                .unwrap_or_default();
-            format!("{} from @{}{about}", n.kind.as_str(), n.account.acct)
-        }
-        Event::Conversation(c) => {
-            let who: Vec<String> = c.accounts.iter().map(|a| format!("@{}", a.acct)).collect();
-            let last = c
-                .last_status
-                .as_ref()
-                .map(|s| plain(&s.content, 80))
-                .unwrap_or_default();
-            format!("{} with {}: {last}", c.id, who.join(", "))
-        }
-        Event::Announcement(a) => format!("{}: {}", a.id, plain(&a.content, 100)),
-        Event::AnnouncementReaction(r) => {
-            format!("{} ×{} on {}", r.name, r.count, r.announcement_id)
-        }
-        Event::Unknown { name, data } => format!("{name} ({} bytes)", data.len()),
-        Event::Malformed { name, error, .. } => return Some(format!("malformed {name}: {error}")),
-        _ => String::new(),
-    };
-    Some(format!("{kind:<14} {rest}"))
-}
-
-/// Whether a fatal error is the demo server saying its stream is over.
-fn is_demo_end(e: &Error) -> bool {
-    e.status() == Some(demo::END_STATUS) && e.server_message() == Some(demo::END_MESSAGE)
-}
-
-struct Out {
-    json: bool,
-    stdout: std::io::Stdout,
-}
-
-impl Out {
-    /// An event line (stdout).
-    fn event(&self, line: &str) -> std::io::Result<()> {
-        writeln!(self.stdout.lock(), "{line}")
-    }
-
-    /// A status line (`-- ...`): stdout in human mode, stderr with `--json`.
-    fn note(&self, line: &str) -> std::io::Result<()> {
-        if self.json {
-            eprintln!("-- {line}");
-            Ok(())
-        } else {
-            writeln!(self.stdout.lock(), "-- {line}")
-        }
-    }
-}
+use mastostream_testkit::tail::{self, Start};
+use mastostream_tokio::Client;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("tail: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let out = Out {
-        json: args.json,
-        stdout: std::io::stdout(),
-    };
-    let default_stream = if args.token.is_some() || args.instance.is_none() {
-        "user"
-    } else {
-        "public"
-    };
-    let name = args.stream.as_deref().unwrap_or(default_stream);
-    let channel = match Channel::parse(name, args.tag.as_deref(), args.list.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("tail: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // The demo server lives as long as `main`.
-    let (demo, url) = match &args.instance {
-        Some(url) => (None, url.clone()),
-        None => {
-            let demo = Demo::start(DemoOptions::default());
-            let url = demo.url();
-            let _ = out.note(&format!("demo server on {url} (no --instance given)"));
-            (Some(demo), url)
-        }
+    let Start {
+        mut tail,
+        url,
+        token,
+        channel,
+    } = match tail::start(std::env::args().skip(1)) {
+        Ok(start) => start,
+        Err(code) => return code,
     };
     let client = match Client::new(&url) {
-        Ok(c) => c.token_opt(args.token.clone()),
-        Err(e) => {
-            eprintln!("tail: {e}");
-            return ExitCode::from(2);
-        }
+        Ok(c) => c.token_opt(token),
+        Err(e) => return tail::bad_arguments(e),
     };
     let mut stream = client.stream(channel);
-    let mut events = 0u64;
-    let ctrl_c = tokio::signal::ctrl_c();
+    // Ctrl-C closes the stream, which then ends cleanly (where no handler can be installed,
+    // Ctrl-C keeps its default action). The signal future is polled until it fires, never
+    // after: a finished `async fn` panics when polled again.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::pin!(ctrl_c);
+    let mut interrupted = false;
     let result = loop {
         let next = tokio::select! {
             next = stream.next() => next,
-            _ = &mut ctrl_c => {
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
                 stream.close();
                 continue;
             }
         };
-        let item = match next {
+        match next {
             None => break Ok(()),
             Some(Err(e)) => break Err(e),
-            Some(Ok(item)) => item,
-        };
-        let written = match &item {
-            Item::Event(e) | Item::Recovered(e) => {
-                let recovered = matches!(item, Item::Recovered(_));
-                if !e.is_heartbeat() {
-                    events += 1;
+            Some(Ok(item)) => {
+                if let ControlFlow::Break(code) = tail.item(&item) {
+                    return code;
                 }
-                let line = if args.json {
-                    Some(e.summary_json())
-                } else {
-                    human(e).map(|l| {
-                        if recovered {
-                            format!("{l}  (recovered)")
-                        } else {
-                            l
-                        }
-                    })
-                };
-                line.map_or(Ok(()), |l| out.event(&l))
             }
-            Item::Connected { url } => out.note(&format!("connected to {url}")),
-            Item::Disconnected { error } => out.note(&format!("disconnected: {error}")),
-            Item::Reconnecting { attempt, delay, .. } => out.note(&format!(
-                "reconnecting in {:.1} s (attempt {attempt})",
-                delay.as_secs_f64()
-            )),
-            Item::CaughtUp {
-                timeline,
-                recovered,
-            } => out.note(&format!("caught up on {timeline}: {recovered} recovered")),
-            Item::Gap(gap) => out.note(&format!(
-                "gap in {}: items may be missing ({})",
-                gap.timeline, gap.reason
-            )),
-            _ => Ok(()),
-        };
-        if written.is_err() {
-            // stdout closed (a pipe to `head`, say): stop quietly.
-            return ExitCode::SUCCESS;
-        }
-        if args.limit.is_some_and(|n| events >= n) {
-            break Ok(());
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if demo.is_some() && is_demo_end(&e) => {
-            let _ = out.note(&format!("demo stream ended after {events} events"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tail: {e}");
-            ExitCode::from(1)
-        }
-    }
+    tail.end(result)
 }
