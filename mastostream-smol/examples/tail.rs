@@ -2,7 +2,7 @@
 //! the same as `mastostream-tokio`'s `tail`).
 //!
 //! ```text
-//! cargo run --release -p mastostream-smol --example tail -- [--instance URL] [--stream NAME]
+//! cargo run --release -p mastostream-smol --example tail-smol -- [--instance URL] [--stream NAME]
 //!     [--tag T] [--list ID] [--token T] [--json] [--limit N]
 //! ```
 //!

@@ -11,7 +11,13 @@ use mastostream_testkit::tail::contract;
 /// nothing rebuilds).
 fn exe() -> &'static PathBuf {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| contract::build_example("mastostream-smol", cfg!(feature = "native-roots")))
+    EXE.get_or_init(|| {
+        contract::build_example(
+            "mastostream-smol",
+            "tail-smol",
+            cfg!(feature = "native-roots"),
+        )
+    })
 }
 
 #[test]

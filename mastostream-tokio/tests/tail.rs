@@ -11,7 +11,9 @@ use mastostream_testkit::tail::contract;
 /// nothing rebuilds).
 fn exe() -> &'static PathBuf {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| contract::build_example("mastostream-tokio", cfg!(feature = "native-roots")))
+    EXE.get_or_init(|| {
+        contract::build_example("mastostream-tokio", "tail", cfg!(feature = "native-roots"))
+    })
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! examples answer the same arguments with the same output and exit codes.
 //!
 //! ```text
-//! let exe = contract::build_example("mastostream-smol", cfg!(feature = "native-roots"));
+//! let exe = contract::build_example("mastostream-smol", "tail-smol", cfg!(feature = "native-roots"));
 //! contract::demo_json(&exe);
 //! ```
 
@@ -16,12 +16,12 @@ use crate::corpus::{self, EventKind, GeneratedEvent};
 use crate::fake::demo::{self, DemoOptions};
 use crate::fake::{FakeServer, ServerOptions};
 
-/// Builds `package`'s `tail` example with `cargo build` (the features `cargo test` was
+/// Builds `package`'s `example` (its `tail` example) with `cargo build` (the features `cargo test` was
 /// given, so that nothing rebuilds) and returns the executable's path.
 ///
 /// # Panics
 /// If the build fails.
-pub fn build_example(package: &str, native_roots: bool) -> PathBuf {
+pub fn build_example(package: &str, example: &str, native_roots: bool) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     // Not the variables cargo set for this test: build scripts that track them (ring's
@@ -48,7 +48,7 @@ pub fn build_example(package: &str, native_roots: bool) -> PathBuf {
         "--quiet",
         "--message-format=json",
         "--example",
-        "tail",
+        example,
         "-p",
         package,
     ]);
@@ -58,13 +58,13 @@ pub fn build_example(package: &str, native_roots: bool) -> PathBuf {
     let out = cmd.stderr(Stdio::inherit()).output().expect("cargo runs");
     assert!(
         out.status.success(),
-        "cargo build of {package}'s tail failed"
+        "cargo build of {package}'s {example} failed"
     );
     // The artifact message of the example: `"executable":"..."` (a JSON string).
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
-        .find(|l| l.contains("\"name\":\"tail\"") && l.contains("\"executable\":\""))
+        .find(|l| l.contains(&format!("\"name\":\"{example}\"")) && l.contains("\"executable\":\""))
         .expect("the example's artifact");
     let start = line.find("\"executable\":\"").unwrap() + "\"executable\":\"".len();
     let end = start + line[start..].find('"').unwrap();
