@@ -101,7 +101,7 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
         ]
     );
     assert!(
-        matches!(sim.items[0], Item::Connected { ref url } if url == "https://mastodon.example/api/v1/streaming")
+        matches!(sim.items[0], Item::Connected { ref url } if url == "wss://mastodon.example/api/v1/streaming")
     );
     let status = status_json(&sid(1));
     message(&mut sim, id, ws_event(&["public"], "update", &status));

@@ -214,7 +214,8 @@ pub enum Item {
     /// The stream is live (the server answered `200 text/event-stream`, or the WebSocket
     /// upgrade succeeded).
     Connected {
-        /// The stream's URL (it never contains the token).
+        /// The stream's URL (`https://…/api/v1/streaming/…` for SSE, `wss://…` for a
+        /// WebSocket; it never contains the token).
         url: String,
     },
     /// A live stream was lost; the session will reconnect (see [`Item::Reconnecting`])
