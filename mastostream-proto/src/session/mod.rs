@@ -202,9 +202,12 @@ pub enum Item {
     /// The WebSocket server reported an error, typically a refused subscription (a
     /// refused subscription is dropped, not retried).
     StreamError {
-        /// The subscription the error most likely answers: Mastodon's error messages name
-        /// no stream, so this is the oldest subscription sent and not yet confirmed by an
-        /// event (within 10 s), if any.
+        /// The subscription the error most likely answers. Mastodon's error messages name
+        /// no stream, so this is a subscription sent within the last 10 s and not yet
+        /// confirmed by an event: for a message about a list (`Not authorized to stream
+        /// this list`) or a tag (`Missing tag name parameter`) the oldest such list or
+        /// hashtag subscription, otherwise the oldest such subscription; `None` if none
+        /// fits.
         channel: Option<Channel>,
         /// The HTTP-like status the server gave.
         status: Option<u16>,
