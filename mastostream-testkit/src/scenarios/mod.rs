@@ -125,6 +125,9 @@ pub enum Step {
     Received(usize),
     /// Wait until the client reported this many malformed events in all.
     Malformed(usize),
+    /// Wait until the client reported this many `CaughtUp` items in all (one per timeline
+    /// per catch-up), so that what is published next is live, not recovered.
+    CaughtUp(usize),
     /// Wait for the server to have answered this many REST requests in all (anchors,
     /// catch-up pages), so that no request is in flight when time jumps.
     RestRequests(usize),
@@ -321,6 +324,9 @@ impl<'s> Run<'s> {
                         return a;
                     }
                     true
+                }
+                Step::CaughtUp(n) => {
+                    self.count(|w| matches!(w, What::Item(Item::CaughtUp { .. }))) >= *n
                 }
                 Step::Malformed(n) => {
                     self.count(|w| matches!(w, What::Item(Item::Event(e)) if e.is_malformed()))
