@@ -86,6 +86,10 @@ fn upgrade_request_carries_the_token_in_a_header_only() {
             .contains(&("Authorization".into(), "Bearer ws-secret".into()))
     );
     assert!(!format!("{req:?}").contains("ws-secret"));
+    assert_eq!(
+        req.max_message,
+        2 * mastostream_proto::Limits::default().max_event
+    );
     assert!(!format!("{:?}", sim.session).contains("ws-secret"));
 }
 

@@ -256,6 +256,10 @@ pub struct WsRequest {
     /// Headers to send with the upgrade (`Authorization: Bearer …` when there is a token,
     /// `User-Agent`).
     pub headers: Vec<(String, String)>,
+    /// The largest message (and frame) to accept, in bytes: twice
+    /// [`Limits::max_event`](crate::Limits::max_event), room for the envelope and the
+    /// escaping of a payload encoded twice. A larger message is a transport error.
+    pub max_message: usize,
 }
 
 impl fmt::Debug for WsRequest {
@@ -275,6 +279,7 @@ impl fmt::Debug for WsRequest {
         f.debug_struct("WsRequest")
             .field("url", &self.url)
             .field("headers", &headers)
+            .field("max_message", &self.max_message)
             .finish()
     }
 }

@@ -50,6 +50,7 @@ impl Session {
         let request = WsRequest {
             url: format!("{scheme}://{}{target}", base.host_header()),
             headers,
+            max_message: self.cfg.limits.max_event.saturating_mul(2),
         };
         let id = self.id();
         let output = Output::ConnectWebSocket {
