@@ -1,5 +1,6 @@
 //! The offline demo: a finite, realistic stream from the corpus generator, served by a
-//! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats, for the `tail` examples.
+//! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats (or over its WebSocket
+//! endpoint, with pings, to a client that connects there), for the `tail` examples.
 //!
 //! The script, in wall-clock time (about three seconds with the defaults):
 //! 1. Waits for the client's stream.
@@ -127,9 +128,11 @@ fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
             return true;
         }
     };
-    if !wait(&|opened, _| opened >= 1) {
+    if !wait(&|opened, live| opened >= 1 && live >= 1) {
         return;
     }
+    // A WebSocket client is live from its first subscription; let it send the others.
+    thread::sleep(Duration::from_millis(20));
     let mut published = 0usize;
     for item in corpus::events(&corpus_config(opts)) {
         if stop.load(Ordering::SeqCst) {
