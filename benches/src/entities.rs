@@ -1,4 +1,4 @@
-//! Payloads and a zero-copy mirror of [`Status`] for the owned-vs-borrowed measurement.
+//! Payloads and a zero-copy mirror of [`Status`](mastostream_proto::model::Status) for the owned-vs-borrowed measurement.
 //!
 //! [`BorrowedStatus`] has the fields of [`mastostream_proto::model::Status`], with every
 //! string a `Cow<'a, str>` that borrows from the payload when the JSON string has no escapes
