@@ -443,6 +443,17 @@ impl FakeServer {
         broadcast(&self.shared, || Cmd::Targeted(t.clone()));
     }
 
+    /// Publishes a new generated status as event `name` (`update`, `status.update`) to the
+    /// WebSocket subscriptions of exactly this stream (live only, as
+    /// [`publish_to`](FakeServer::publish_to)). Returns its id.
+    pub fn publish_update_to(&self, stream: &[&str], name: &str) -> u64 {
+        let n = self.next_seq();
+        let id = snowflake(START_MS + n * 1000, n);
+        let json = self.shared.generator.status_json(id);
+        self.publish_to(stream, name, &json);
+        id
+    }
+
     /// Sends `:thump` to every live SSE stream and a ping frame to every live WebSocket.
     pub fn heartbeat(&self) {
         broadcast(&self.shared, || Cmd::Heartbeat);

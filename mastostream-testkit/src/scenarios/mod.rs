@@ -1,5 +1,6 @@
-//! The fault scenarios every adapter runs against the [`FakeServer`](crate::fake::FakeServer),
-//! on real loopback TCP and real TLS: one list, every runtime.
+//! The fault scenarios every adapter runs against the [`FakeServer`],
+//! on real loopback TCP and real TLS: one list, every runtime. The WebSocket transport's
+//! scenarios are in [`ws`], with the same harness.
 //!
 //! A [`Scenario`] is the server's setup ([`Plan`]s for its stream requests), a script of
 //! [`Step`]s (publish, wait for what the client sees, let time pass, restart) and a check of
@@ -40,6 +41,8 @@
 //! cannot be scaled.
 
 mod list;
+pub mod ws;
+mod ws_list;
 
 use std::time::Duration;
 
