@@ -1,14 +1,19 @@
 //! The core loop: drives any [`Machine`] over tokio sockets. It holds no protocol logic:
-//! it opens what the machine asks for, writes what it says, feeds it what arrives, and
-//! sleeps until the machine's next deadline.
+//! it opens what the machine asks for (TCP, TLS, WebSocket upgrades), writes what it says,
+//! feeds it what arrives, passes on the application's commands, and sleeps until the
+//! machine's next deadline.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use mastostream_proto::Error;
-use mastostream_proto::session::{Item, Machine, Output, Target, TransportError, TransportId};
+use mastostream_proto::http::ResponseHead;
+use mastostream_proto::session::{
+    Item, Machine, OneShot, Output, Session, Target, TransportError, TransportId, WsRequest,
+};
+use mastostream_proto::{Channel, Error};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc};
@@ -23,16 +28,26 @@ const READ_RESERVE: usize = 8 * 1024;
 const READ_MIN_SPARE: usize = 1024;
 
 /// The current time, from tokio's clock (so that a paused test clock applies).
-pub(crate) fn now() -> std::time::Instant {
+pub(crate) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// Shared between a running stream and whoever watches or closes it.
+/// Shared between a running stream and whoever watches, commands or closes it.
 #[derive(Debug, Default)]
 pub(crate) struct Control {
     closing: AtomicBool,
     notify: Notify,
     receiving: AtomicBool,
+    commands: Mutex<Vec<Command>>,
+    /// A WebSocket session's subscriptions as the application last saw them.
+    subscriptions: Mutex<Vec<Channel>>,
+}
+
+/// What the application asks of a running session besides closing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    Subscribe(Channel),
+    Unsubscribe(Channel),
 }
 
 impl Control {
@@ -40,6 +55,49 @@ impl Control {
     pub(crate) fn close(&self) {
         self.closing.store(true, Ordering::SeqCst);
         self.notify.notify_one();
+    }
+
+    /// Queues a command for the machine (applied in order, as soon as the driver runs).
+    pub(crate) fn command(&self, command: Command) {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(command);
+        self.notify.notify_one();
+    }
+
+    fn take_commands(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.commands.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn subscriptions(&self) -> Vec<Channel> {
+        self.subscriptions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets the application's view of the subscriptions: the session's, changed by the
+    /// commands not yet applied.
+    pub(crate) fn set_subscriptions(&self, mut channels: Vec<Channel>) {
+        for command in self
+            .commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            apply(&mut channels, command);
+        }
+        *self.subscriptions.lock().unwrap_or_else(|e| e.into_inner()) = channels;
+    }
+
+    /// Queues a (un)subscription and updates the application's view of the subscriptions.
+    pub(crate) fn subscription(&self, command: Command) {
+        apply(
+            &mut self.subscriptions.lock().unwrap_or_else(|e| e.into_inner()),
+            &command,
+        );
+        self.command(command);
     }
 
     pub(crate) fn is_closing(&self) -> bool {
@@ -55,20 +113,84 @@ impl Control {
     }
 }
 
+fn apply(channels: &mut Vec<Channel>, command: &Command) {
+    match command {
+        Command::Subscribe(c) if !channels.contains(c) => channels.push(c.clone()),
+        Command::Unsubscribe(c) => channels.retain(|s| s != c),
+        Command::Subscribe(_) => {}
+    }
+}
+
+/// The inputs a machine takes besides [`Machine`]'s: WebSocket messages, frames and refused
+/// upgrades, and the application's commands. Only a [`Session`] takes them.
+pub(crate) trait Drive: Machine {
+    /// Whether the machine takes [`Command`]s (they stay queued for one that does).
+    const COMMANDS: bool = false;
+    fn handle_ws_message(&mut self, _: TransportId, _: Bytes, _: Instant) {}
+    fn handle_ws_frame(&mut self, _: TransportId, _: Instant) {}
+    fn handle_ws_rejected(&mut self, _: TransportId, _: ResponseHead, _: Bytes, _: Instant) {}
+    fn command(&mut self, _: Command, _: Instant) {}
+}
+
+impl Drive for OneShot {}
+
+impl Drive for Session {
+    const COMMANDS: bool = true;
+    fn handle_ws_message(&mut self, t: TransportId, text: Bytes, now: Instant) {
+        Session::handle_ws_message(self, t, text, now);
+    }
+    fn handle_ws_frame(&mut self, t: TransportId, now: Instant) {
+        Session::handle_ws_frame(self, t, now);
+    }
+    fn handle_ws_rejected(
+        &mut self,
+        t: TransportId,
+        head: ResponseHead,
+        body: Bytes,
+        now: Instant,
+    ) {
+        Session::handle_ws_rejected(self, t, head, body, now);
+    }
+    fn command(&mut self, command: Command, now: Instant) {
+        match command {
+            Command::Subscribe(c) => self.subscribe(c, now),
+            Command::Unsubscribe(c) => self.unsubscribe(&c, now),
+        }
+    }
+}
+
 /// What a transport task reports.
 #[derive(Debug)]
-enum Input {
+pub(crate) enum Input {
     Connected,
     ConnectFailed(TransportError),
     Data(Bytes),
+    /// A WebSocket text message.
+    Message(Bytes),
+    /// A WebSocket frame other than text (ping, pong, binary).
+    Frame,
+    /// The WebSocket upgrade was answered with this HTTP response.
+    Rejected(ResponseHead, Bytes),
     Eof,
     Failed(TransportError),
 }
 
+/// What the driver asks a transport task to send.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// Bytes, as they are.
+    Bytes(Bytes),
+    /// A WebSocket text message.
+    Text(String),
+}
+
+/// Where a transport task reports to.
+pub(crate) type Report = mpsc::UnboundedSender<(TransportId, Input)>;
+
 /// One transport's task and its write queue.
 #[derive(Debug)]
 struct Link {
-    writes: mpsc::UnboundedSender<Bytes>,
+    writes: mpsc::UnboundedSender<Outgoing>,
     task: JoinHandle<()>,
 }
 
@@ -91,7 +213,7 @@ pub(crate) struct Driver<M> {
     closed: bool,
 }
 
-impl<M: Machine> Driver<M> {
+impl<M: Drive> Driver<M> {
     pub(crate) fn new(machine: M, tls: Arc<ClientConfig>, control: Arc<Control>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Driver {
@@ -111,24 +233,17 @@ impl<M: Machine> Driver<M> {
             while let Some(output) = self.machine.poll() {
                 match output {
                     Output::Connect { transport, target } => self.connect(transport, target),
+                    Output::ConnectWebSocket {
+                        transport,
+                        target,
+                        request,
+                    } => self.connect_ws(transport, target, request),
                     Output::Transmit { transport, data } => {
-                        if let Some(link) = self.links.get(&transport) {
-                            let _ = link.writes.send(data);
-                        }
+                        self.send(transport, Outgoing::Bytes(data))
                     }
-                    // This driver serves SSE and REST machines only; a WebSocket machine
-                    // needs the WebSocket driver.
-                    Output::ConnectWebSocket { transport, .. } => {
-                        self.machine.handle_connect_failed(
-                            transport,
-                            TransportError::new(
-                                std::io::ErrorKind::Unsupported,
-                                "this driver does not open WebSockets",
-                            ),
-                            now(),
-                        );
+                    Output::SendText { transport, text } => {
+                        self.send(transport, Outgoing::Text(text))
                     }
-                    Output::SendText { .. } => {}
                     Output::Close { transport } => {
                         if let Some(link) = self.links.remove(&transport) {
                             tracing::trace!(%transport, "closing transport");
@@ -149,6 +264,16 @@ impl<M: Machine> Driver<M> {
                 self.closed = true;
                 self.machine.close(now());
                 continue;
+            }
+            if M::COMMANDS && !self.closed {
+                let commands = self.control.take_commands();
+                if !commands.is_empty() {
+                    for command in commands {
+                        tracing::debug!(?command, "command");
+                        self.machine.command(command, now());
+                    }
+                    continue;
+                }
             }
             let deadline = self.machine.poll_timeout();
             let sleep = async {
@@ -174,8 +299,20 @@ impl<M: Machine> Driver<M> {
                 self.machine.handle_connect_failed(id, e, now);
             }
             Input::Data(data) => self.machine.handle_data(id, data, now),
+            Input::Message(text) => self.machine.handle_ws_message(id, text, now),
+            Input::Frame => self.machine.handle_ws_frame(id, now),
+            Input::Rejected(head, body) => {
+                tracing::debug!(transport = %id, status = head.status(), "upgrade refused");
+                self.machine.handle_ws_rejected(id, head, body, now);
+            }
             Input::Eof => self.machine.handle_eof(id, now),
             Input::Failed(e) => self.machine.handle_io_error(id, e, now),
+        }
+    }
+
+    fn send(&self, id: TransportId, data: Outgoing) {
+        if let Some(link) = self.links.get(&id) {
+            let _ = link.writes.send(data);
         }
     }
 
@@ -184,6 +321,22 @@ impl<M: Machine> Driver<M> {
         let (writes, queue) = mpsc::unbounded_channel();
         let tls = target.tls.then(|| self.tls.clone());
         let task = tokio::spawn(transport(id, target, tls, queue, self.tx.clone()));
+        self.links.insert(id, Link { writes, task });
+    }
+
+    fn connect_ws(&mut self, id: TransportId, target: Target, request: WsRequest) {
+        // `WsRequest`'s Debug output redacts the token.
+        tracing::debug!(transport = %id, %target, url = %request.url, "opening WebSocket");
+        let (writes, queue) = mpsc::unbounded_channel();
+        let tls = target.tls.then(|| self.tls.clone());
+        let task = tokio::spawn(crate::ws::transport(
+            id,
+            target,
+            tls,
+            request,
+            queue,
+            self.tx.clone(),
+        ));
         self.links.insert(id, Link { writes, task });
     }
 
@@ -202,12 +355,12 @@ impl<M> Drop for Driver<M> {
     }
 }
 
-fn transport_error(e: &std::io::Error) -> TransportError {
+pub(crate) fn transport_error(e: &std::io::Error) -> TransportError {
     TransportError::new(e.kind(), e.to_string())
 }
 
 /// Opens a TCP connection (and TLS over it when asked).
-async fn open(target: &Target, tls: Option<Arc<ClientConfig>>) -> std::io::Result<Io> {
+pub(crate) async fn open(target: &Target, tls: Option<Arc<ClientConfig>>) -> std::io::Result<Io> {
     let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
     tcp.set_nodelay(true)?;
     let Some(config) = tls else {
@@ -220,7 +373,7 @@ async fn open(target: &Target, tls: Option<Arc<ClientConfig>>) -> std::io::Resul
 }
 
 /// A connection: plain TCP, or TLS over it.
-enum Io {
+pub(crate) enum Io {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
@@ -231,8 +384,8 @@ async fn transport(
     id: TransportId,
     target: Target,
     tls: Option<Arc<ClientConfig>>,
-    writes: mpsc::UnboundedReceiver<Bytes>,
-    report: mpsc::UnboundedSender<(TransportId, Input)>,
+    writes: mpsc::UnboundedReceiver<Outgoing>,
+    report: Report,
 ) {
     let io = match open(&target, tls).await {
         Ok(io) => io,
@@ -255,8 +408,8 @@ async fn transport(
 /// what arrives on `writes`. Returns how the connection ended.
 async fn pump<S: AsyncRead + AsyncWrite>(
     io: S,
-    mut writes: mpsc::UnboundedReceiver<Bytes>,
-    report: &mpsc::UnboundedSender<(TransportId, Input)>,
+    mut writes: mpsc::UnboundedReceiver<Outgoing>,
+    report: &Report,
     id: TransportId,
 ) -> Input {
     let (mut rd, mut wr) = tokio::io::split(io);
@@ -268,11 +421,13 @@ async fn pump<S: AsyncRead + AsyncWrite>(
         }
         tokio::select! {
             data = writes.recv(), if writing => match data {
-                Some(data) => {
+                Some(Outgoing::Bytes(data)) => {
                     if let Err(e) = async { wr.write_all(&data).await?; wr.flush().await }.await {
                         return Input::Failed(transport_error(&e));
                     }
                 }
+                // Text is for WebSockets only.
+                Some(Outgoing::Text(_)) => {}
                 None => writing = false,
             },
             read = rd.read_buf(&mut buf) => match read {

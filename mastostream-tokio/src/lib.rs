@@ -87,6 +87,8 @@
 mod client;
 mod driver;
 mod stream;
+mod websocket;
+mod ws;
 
 pub use client::{Client, ConfigError};
 pub use mastostream_proto as proto;
@@ -97,3 +99,4 @@ pub use mastostream_proto::session::{
 pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, PublicScope};
 pub use stream::{EventStream, StreamHandle};
 pub use tokio_rustls::rustls::pki_types::CertificateDer;
+pub use websocket::{WsController, WsHandle, WsStream};
