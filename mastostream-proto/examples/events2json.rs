@@ -18,12 +18,13 @@
 //! time spent inside the decoder (framing and JSON decoding). `--simd` decodes with
 //! simd-json (build with `--features simd-json`). Exits 0 on any input, 2 on bad arguments.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bytes::Bytes;
 use mastostream_proto::{Decoder, Event, JsonBackend, Limits};
 
 struct Args {
@@ -44,16 +45,7 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--http" => args.http = true,
-            "--chunk" => {
-                let n = it.next().ok_or("--chunk needs a value")?;
-                let n: usize = n
-                    .parse()
-                    .map_err(|_| format!("--chunk: not a number: {n}"))?;
-                if n == 0 {
-                    return Err("--chunk must be at least 1".into());
-                }
-                args.chunk = Some(n);
-            }
+            "--chunk" => args.chunk = Some(common::chunk_size(it.next())?),
             "--simd" => args.json = simd_backend()?,
             "--summary" => args.summary = true,
             "-h" | "--help" => {
@@ -77,11 +69,6 @@ fn simd_backend() -> Result<JsonBackend, String> {
     Err("--simd needs a build with `--features simd-json`".into())
 }
 
-#[allow(clippy::disallowed_methods)] // a driver, not proto: it times the decoder
-fn now() -> std::time::Instant {
-    std::time::Instant::now()
-}
-
 struct Driver {
     decoder: Decoder,
     json: JsonBackend,
@@ -96,7 +83,7 @@ impl Driver {
     /// Hands out every item the decoder has, timing only the decoder.
     fn drain(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         loop {
-            let t = now();
+            let t = common::now();
             let item = self
                 .decoder
                 .poll()
@@ -143,17 +130,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        eprintln!("events2json: reading stdin: {e}");
-        return ExitCode::from(1);
-    }
-    let input = Bytes::from(input);
-    let chunk = args.chunk.unwrap_or(input.len().max(1));
-    let chunks: Vec<Bytes> = (0..input.len())
-        .step_by(chunk)
-        .map(|i| input.slice(i..(i + chunk).min(input.len())))
-        .collect();
+    let (input, chunks) = match common::read_chunks(args.chunk) {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!("events2json: reading stdin: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let limits = Limits::default();
     let mut driver = Driver {
         decoder: if args.http {
@@ -172,7 +155,7 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> std::io::Result<()> {
         for c in chunks {
-            let t = now();
+            let t = common::now();
             driver.decoder.feed(c);
             driver.time += t.elapsed();
             driver.drain(&mut out)?;
@@ -197,12 +180,5 @@ fn main() -> ExitCode {
         }
         out.flush()
     })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("events2json: writing stdout: {e}");
-            ExitCode::from(1)
-        }
-    }
+    common::exit("events2json", result)
 }

@@ -15,11 +15,12 @@
 //! With `--summary`, prints only `{"bytes":B,"events":N,"comments":C,"parse_ns":T}`, where T
 //! is the time spent inside the parser. Exits 0 on any input, 2 on bad arguments.
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bytes::Bytes;
 use mastostream_proto::{Decoder, Frame, Limits};
 
 struct Args {
@@ -35,16 +36,7 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--chunk" => {
-                let n = it.next().ok_or("--chunk needs a value")?;
-                let n: usize = n
-                    .parse()
-                    .map_err(|_| format!("--chunk: not a number: {n}"))?;
-                if n == 0 {
-                    return Err("--chunk must be at least 1".into());
-                }
-                args.chunk = Some(n);
-            }
+            "--chunk" => args.chunk = Some(common::chunk_size(it.next())?),
             "--summary" => args.summary = true,
             "-h" | "--help" => {
                 return Err("usage: sse2json [--chunk N] [--summary] < body.sse".into());
@@ -55,11 +47,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-#[allow(clippy::disallowed_methods)] // a driver, not proto: it times the parser
-fn now() -> std::time::Instant {
-    std::time::Instant::now()
-}
-
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -68,17 +55,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        eprintln!("sse2json: reading stdin: {e}");
-        return ExitCode::from(1);
-    }
-    let input = Bytes::from(input);
-    let chunk = args.chunk.unwrap_or(input.len().max(1));
-    let chunks: Vec<Bytes> = (0..input.len())
-        .step_by(chunk)
-        .map(|i| input.slice(i..(i + chunk).min(input.len())))
-        .collect();
+    let (input, chunks) = match common::read_chunks(args.chunk) {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!("sse2json: reading stdin: {e}");
+            return ExitCode::from(1);
+        }
+    };
 
     // Generous limits: the driver reports what the stream says, not what a client keeps.
     let limits = Limits {
@@ -97,7 +80,7 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> std::io::Result<()> {
         for c in chunks {
-            let t = now();
+            let t = common::now();
             driver.decoder.feed(c);
             driver.parse += t.elapsed();
             driver.drain(&mut out)?;
@@ -116,15 +99,7 @@ fn main() -> ExitCode {
         }
         out.flush()
     })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (e.g. `| head`) is not a failure of the driver.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sse2json: writing stdout: {e}");
-            ExitCode::from(1)
-        }
-    }
+    common::exit("sse2json", result)
 }
 
 struct Driver {
@@ -139,7 +114,7 @@ impl Driver {
     /// Hands out every frame the decoder has, timing only the decoder.
     fn drain(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         loop {
-            let t = now();
+            let t = common::now();
             let frame = self.decoder.poll();
             self.parse += t.elapsed();
             let Some(frame) = frame else { return Ok(()) };

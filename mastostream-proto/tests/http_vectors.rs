@@ -1,7 +1,7 @@
 //! The HTTP vectors in `tests/vectors/http/`: each `NAME.http` response must decode to exactly
 //! the items in `NAME.jsonl`, fed whole, one byte at a time, and split in two at every point.
 
-use std::path::Path;
+mod vectors;
 
 use bytes::Bytes;
 use mastostream_proto::{Decoder, ErrorKind, Frame, Limits};
@@ -59,28 +59,5 @@ fn run(chunks: &[&[u8]]) -> Vec<Value> {
 
 #[test]
 fn every_vector_at_every_chunking() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/http");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "http"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 20, "vectors missing from {}", dir.display());
-    for path in names {
-        let input = std::fs::read(&path).unwrap();
-        let expected: Vec<Value> = std::fs::read_to_string(path.with_extension("jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let name = path.file_stem().unwrap().to_string_lossy();
-        assert_eq!(run(&[&input]), expected, "{name}: whole");
-        let bytes: Vec<&[u8]> = input.chunks(1).collect();
-        assert_eq!(run(&bytes), expected, "{name}: one byte at a time");
-        for i in 0..=input.len() {
-            let (a, b) = input.split_at(i);
-            assert_eq!(run(&[a, b]), expected, "{name}: split at {i}");
-        }
-    }
+    vectors::check_all("http", "http", 20, run);
 }

@@ -2,7 +2,7 @@
 //! in `NAME.jsonl` (the `sse2json` driver's format), fed whole, one byte at a time, and split
 //! in two at every point.
 
-use std::path::Path;
+mod vectors;
 
 use bytes::Bytes;
 use mastostream_proto::{Decoder, Frame, Limits};
@@ -46,28 +46,5 @@ fn run(chunks: &[&[u8]]) -> Vec<Value> {
 
 #[test]
 fn every_vector_at_every_chunking() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/sse");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sse"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 40, "vectors missing from {}", dir.display());
-    for path in names {
-        let input = std::fs::read(&path).unwrap();
-        let expected: Vec<Value> = std::fs::read_to_string(path.with_extension("jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let name = path.file_stem().unwrap().to_string_lossy();
-        assert_eq!(run(&[&input]), expected, "{name}: whole");
-        let bytes: Vec<&[u8]> = input.chunks(1).collect();
-        assert_eq!(run(&bytes), expected, "{name}: one byte at a time");
-        for i in 0..=input.len() {
-            let (a, b) = input.split_at(i);
-            assert_eq!(run(&[a, b]), expected, "{name}: split at {i}");
-        }
-    }
+    vectors::check_all("sse", "sse", 40, run);
 }

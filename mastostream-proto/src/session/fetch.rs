@@ -143,15 +143,6 @@ impl Machine for OneShot {
         }
     }
 
-    fn handle_connect_failed(
-        &mut self,
-        transport: TransportId,
-        error: TransportError,
-        now: Instant,
-    ) {
-        self.handle_io_error(transport, error, now);
-    }
-
     fn handle_data(&mut self, transport: TransportId, data: Bytes, now: Instant) {
         self.now = self.now.max(now);
         if !self.ours(transport) {

@@ -497,13 +497,17 @@ impl SessionConfig {
 pub trait Machine {
     /// The transport is connected (TCP, and TLS when asked).
     fn handle_connected(&mut self, transport: TransportId, now: Instant);
-    /// Connecting failed.
+    /// Connecting failed. By default the same as
+    /// [`handle_io_error`](Machine::handle_io_error): the machine knows the transport was
+    /// still connecting.
     fn handle_connect_failed(
         &mut self,
         transport: TransportId,
         error: TransportError,
         now: Instant,
-    );
+    ) {
+        self.handle_io_error(transport, error, now);
+    }
     /// Bytes were read from the transport.
     fn handle_data(&mut self, transport: TransportId, data: Bytes, now: Instant);
     /// The peer closed the transport.

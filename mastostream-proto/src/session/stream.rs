@@ -253,8 +253,9 @@ impl Session {
         self.wall.1 + self.now.saturating_duration_since(self.wall.0)
     }
 
-    /// The stream's base and request target for the next attempt.
-    fn stream_location(&mut self) -> (Instance, String) {
+    /// The stream's base and request target for the next attempt: where a redirect sent
+    /// it, else `path` on the streaming base.
+    pub(super) fn stream_location(&mut self, path: &str) -> (Instance, String) {
         if let Some(once) = self.redirect_once.take() {
             return once;
         }
@@ -267,7 +268,7 @@ impl Session {
             .as_ref()
             .unwrap_or(&self.cfg.instance)
             .clone();
-        let target = base.request_target(&self.cfg.channel.sse_target());
+        let target = base.request_target(path);
         (base, target)
     }
 
@@ -278,7 +279,7 @@ impl Session {
         if self.cfg.transport == StreamTransport::WebSocket {
             return self.connect_ws();
         }
-        let (instance, target) = self.stream_location();
+        let (instance, target) = self.stream_location(&self.cfg.channel.sse_target());
         let request = Request::get(instance.host_header(), target)
             .token_opt(self.cfg.token.clone())
             .user_agent(self.cfg.user_agent.clone());
@@ -532,15 +533,6 @@ impl Machine for Session {
         {
             f.transport.connected(self.now, &mut self.out);
         }
-    }
-
-    fn handle_connect_failed(
-        &mut self,
-        transport: TransportId,
-        error: TransportError,
-        now: Instant,
-    ) {
-        self.handle_io_error(transport, error, now);
     }
 
     fn handle_data(&mut self, transport: TransportId, data: Bytes, now: Instant) {

@@ -26,19 +26,7 @@ const SUBSCRIBE_WINDOW: Duration = Duration::from_secs(10);
 impl Session {
     /// Opens the WebSocket transport.
     pub(super) fn connect_ws(&mut self) {
-        let (base, target) = match self.redirect_once.take().or_else(|| self.moved.clone()) {
-            Some(location) => location,
-            None => {
-                let base = self
-                    .cfg
-                    .streaming
-                    .as_ref()
-                    .unwrap_or(&self.cfg.instance)
-                    .clone();
-                let target = base.request_target("/api/v1/streaming");
-                (base, target)
-            }
-        };
+        let (base, target) = self.stream_location("/api/v1/streaming");
         let scheme = if base.is_tls() { "wss" } else { "ws" };
         let mut headers = vec![("User-Agent".to_owned(), self.cfg.user_agent.clone())];
         if let Some(token) = &self.cfg.token {
