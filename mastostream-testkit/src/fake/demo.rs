@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 use crate::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
@@ -131,8 +131,7 @@ fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
     if !wait(&|opened, live| opened >= 1 && live >= 1) {
         return;
     }
-    // A WebSocket client is live from its first subscription; let it send the others.
-    thread::sleep(Duration::from_millis(20));
+    settle_subscriptions(server);
     let mut published = 0usize;
     for item in corpus::events(&corpus_config(opts)) {
         if stop.load(Ordering::SeqCst) {
@@ -156,6 +155,29 @@ fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
     }
     server.plan([Plan::Reply(Reply::error(END_STATUS, "Gone", END_MESSAGE))]);
     server.cut_streams(Cut::End);
+}
+
+/// A WebSocket client is live from its first subscription: waits (at most a second) until
+/// it has sent nothing new for 50 ms, so that every stream it asked for is subscribed.
+fn settle_subscriptions(server: &FakeServer) {
+    let sent = || -> usize {
+        server
+            .ws_connections()
+            .iter()
+            .map(|c| c.messages.len())
+            .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut last = sent();
+    let mut quiet_since = Instant::now();
+    while Instant::now() < deadline && quiet_since.elapsed() < Duration::from_millis(50) {
+        thread::sleep(Duration::from_millis(5));
+        let now = sent();
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
 }
 
 impl Drop for Demo {

@@ -345,6 +345,33 @@ impl FakeServer {
         }
     }
 
+    /// Waits (at most `timeout`) until `pred` holds for the WebSocket connections so far
+    /// (as [`ws_connections`](FakeServer::ws_connections) lists them). Returns whether it
+    /// held.
+    pub fn wait_ws(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&[WsConnection]) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut st = self.shared.lock();
+        loop {
+            if pred(&st.ws) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = self
+                .shared
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// The payload generator (the same seed as the server's own payloads).
     pub fn generator(&self) -> &Generator {
         &self.shared.generator

@@ -45,18 +45,9 @@ fn next_text(ws: &mut Client, pings: &mut usize) -> String {
 }
 
 fn subscriptions(server: &FakeServer, n: usize) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if server
-            .ws_connections()
-            .last()
-            .is_some_and(|c| c.subscriptions.len() == n)
-        {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
-    false
+    server.wait_ws(Duration::from_secs(5), |ws| {
+        ws.last().is_some_and(|c| c.subscriptions.len() == n)
+    })
 }
 
 #[test]
