@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p mastostream-tokio --example tail -- [--instance URL] [--stream NAME]
-//!     [--tag T] [--list ID] [--token T] [--json] [--limit N]
+//!     [--tag T] [--list ID] [--token T] [--json] [--limit N] [--ws]
 //! ```
 //!
 //! - Without `--instance`, an embedded demo server starts on loopback (the testkit's fake
@@ -22,6 +22,17 @@
 //!   `{"kind":"heartbeat"}` per heartbeat, as `events2json` prints them), and the `--`
 //!   lines go to stderr.
 //! - `--limit N`: exit 0 after N events (heartbeats not counted).
+//! - `--ws`: Mastodon's multiplexed WebSocket (`wss://HOST/api/v1/streaming`) instead of
+//!   SSE, with every `--stream` on one connection: `--stream` may then be repeated, e.g.
+//!   `--ws --stream public --stream hashtag --tag rust --stream list --list 42`. Each
+//!   `hashtag` or `hashtag:local` stream takes the next `--tag` in the order given, each
+//!   `list` stream the next `--list`; a missing or unused `--tag`/`--list` is an argument
+//!   error. (Without `--ws`, one `--stream` only.) The demo works over the WebSocket too.
+//!   Human lines start with the stream the server named, in brackets (`[hashtag rust]`);
+//!   a subscription the server refuses shows as a `--` line and the rest goes on. With
+//!   `--json`, each line is the same `Event::summary_json()` object with one more member
+//!   at the end, `"stream"`: the server's stream array (`["hashtag","rust"]`), or `null`
+//!   for an event recovered over REST after a reconnect (it came from no stream).
 //! - A fatal error (such as the server's `401`) exits 1 with one line on stderr; bad
 //!   arguments exit 2.
 
@@ -31,38 +42,41 @@ use std::process::ExitCode;
 use futures::StreamExt;
 use mastostream_testkit::fake::demo::{self, Demo, DemoOptions};
 use mastostream_tokio::proto::model::Status;
-use mastostream_tokio::{Channel, Client, Error, Event, Item};
+use mastostream_tokio::{Channel, Client, Error, Event, EventStream, Item, WsStream};
 
 struct Args {
     instance: Option<String>,
-    stream: Option<String>,
-    tag: Option<String>,
-    list: Option<String>,
+    streams: Vec<String>,
+    tags: Vec<String>,
+    lists: Vec<String>,
     token: Option<String>,
     json: bool,
     limit: Option<u64>,
+    ws: bool,
 }
 
-const USAGE: &str = "usage: tail [--instance URL] [--stream NAME] [--tag T] [--list ID] [--token T] [--json] [--limit N]";
+const USAGE: &str = "usage: tail [--instance URL] [--stream NAME]... [--tag T]... [--list ID]... [--token T] [--json] [--limit N] [--ws]";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         instance: None,
-        stream: None,
-        tag: None,
-        list: None,
+        streams: Vec::new(),
+        tags: Vec::new(),
+        lists: Vec::new(),
         token: None,
         json: false,
         limit: None,
+        ws: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--instance" => a.instance = Some(value("--instance")?),
-            "--stream" => a.stream = Some(value("--stream")?),
-            "--tag" => a.tag = Some(value("--tag")?),
-            "--list" => a.list = Some(value("--list")?),
+            "--stream" => a.streams.push(value("--stream")?),
+            "--tag" => a.tags.push(value("--tag")?),
+            "--list" => a.lists.push(value("--list")?),
+            "--ws" => a.ws = true,
             "--token" => a.token = Some(value("--token")?),
             "--json" => a.json = true,
             "--limit" => {
@@ -81,7 +95,45 @@ fn parse_args() -> Result<Args, String> {
             .ok()
             .filter(|t| !t.is_empty());
     }
+    if !a.ws && (a.streams.len() > 1 || a.tags.len() > 1 || a.lists.len() > 1) {
+        return Err(format!(
+            "several --stream, --tag or --list need --ws (one WebSocket for many streams)\n{USAGE}"
+        ));
+    }
     Ok(a)
+}
+
+/// The streams asked for: each hashtag stream takes the next `--tag`, each list stream the
+/// next `--list`.
+fn channels(a: &Args) -> Result<Vec<Channel>, String> {
+    let default = if a.token.is_some() || a.instance.is_none() {
+        "user"
+    } else {
+        "public"
+    };
+    let names = if a.streams.is_empty() {
+        vec![default.to_owned()]
+    } else {
+        a.streams.clone()
+    };
+    let (mut tags, mut lists) = (a.tags.iter(), a.lists.iter());
+    let mut out = Vec::new();
+    for name in &names {
+        let tag = matches!(name.as_str(), "hashtag" | "hashtag:local")
+            .then(|| tags.next())
+            .flatten();
+        let list = (name == "list").then(|| lists.next()).flatten();
+        let channel = Channel::parse(name, tag.map(String::as_str), list.map(String::as_str))
+            .map_err(|e| format!("--stream {name}: {e}"))?;
+        out.push(channel);
+    }
+    if let Some(t) = tags.next() {
+        return Err(format!("--tag {t}: no hashtag stream left to take it"));
+    }
+    if let Some(l) = lists.next() {
+        return Err(format!("--list {l}: no list stream left to take it"));
+    }
+    Ok(out)
 }
 
 /// Text without HTML tags, with the common entities decoded and whitespace collapsed,
@@ -170,6 +222,40 @@ fn human(event: &Event) -> Option<String> {
     Some(format!("{kind:<14} {rest}"))
 }
 
+/// What `tail` reads: one SSE stream, or the WebSocket.
+enum Tail {
+    Sse(EventStream),
+    Ws(WsStream),
+}
+
+impl Tail {
+    async fn next(&mut self) -> Option<Result<Item, Error>> {
+        match self {
+            Tail::Sse(s) => s.next().await,
+            Tail::Ws(s) => s.next().await,
+        }
+    }
+
+    fn close(&self) {
+        match self {
+            Tail::Sse(s) => s.close(),
+            Tail::Ws(s) => s.close(),
+        }
+    }
+}
+
+/// An event's `--json` line: `summary_json()`, and over a WebSocket a last member
+/// `"stream"` (the server's stream array, or `null` for a recovered event).
+fn json_line(e: &Event, ws: bool, stream: Option<&[String]>) -> String {
+    let line = e.summary_json();
+    if !ws {
+        return line;
+    }
+    let stream = serde_json::to_string(&stream).unwrap_or_else(|_| "null".into());
+    let open = line.strip_suffix('}').unwrap_or(&line);
+    format!("{open},\"stream\":{stream}}}")
+}
+
 /// Whether a fatal error is the demo server saying its stream is over.
 fn is_demo_end(e: &Error) -> bool {
     e.status() == Some(demo::END_STATUS) && e.server_message() == Some(demo::END_MESSAGE)
@@ -210,13 +296,7 @@ async fn main() -> ExitCode {
         json: args.json,
         stdout: std::io::stdout(),
     };
-    let default_stream = if args.token.is_some() || args.instance.is_none() {
-        "user"
-    } else {
-        "public"
-    };
-    let name = args.stream.as_deref().unwrap_or(default_stream);
-    let channel = match Channel::parse(name, args.tag.as_deref(), args.list.as_deref()) {
+    let channels = match channels(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tail: {e}");
@@ -240,7 +320,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stream = client.stream(channel);
+    let mut stream = if args.ws {
+        Tail::Ws(client.websocket(channels))
+    } else {
+        Tail::Sse(client.stream(channels.into_iter().next().unwrap_or(Channel::User)))
+    };
     let mut events = 0u64;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -258,23 +342,36 @@ async fn main() -> ExitCode {
             Some(Ok(item)) => item,
         };
         let written = match &item {
-            Item::Event(e) | Item::Recovered(e) => {
+            Item::Event(e) | Item::Recovered(e) | Item::StreamEvent { event: e, .. } => {
                 let recovered = matches!(item, Item::Recovered(_));
+                let stream = match &item {
+                    Item::StreamEvent { stream, .. } => Some(stream.as_slice()),
+                    _ => None,
+                };
                 if !e.is_heartbeat() {
                     events += 1;
                 }
                 let line = if args.json {
-                    Some(e.summary_json())
+                    Some(json_line(e, args.ws, stream))
                 } else {
-                    human(e).map(|l| {
-                        if recovered {
-                            format!("{l}  (recovered)")
-                        } else {
-                            l
-                        }
+                    human(e).map(|l| match (stream, recovered) {
+                        (_, true) => format!("{l}  (recovered)"),
+                        (Some(s), _) => format!("[{}] {l}", s.join(" ")),
+                        (None, _) => l,
                     })
                 };
                 line.map_or(Ok(()), |l| out.event(&l))
+            }
+            Item::StreamError {
+                channel,
+                status,
+                error,
+            } => {
+                let about = channel
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(" ({c})"));
+                let status = status.map_or(String::new(), |s| format!("{s} "));
+                out.note(&format!("stream error{about}: {status}{error}"))
             }
             Item::Connected { url } => out.note(&format!("connected to {url}")),
             Item::Disconnected { error } => out.note(&format!("disconnected: {error}")),
