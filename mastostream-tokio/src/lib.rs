@@ -131,6 +131,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod control;
 mod driver;
 mod stream;
 mod websocket;

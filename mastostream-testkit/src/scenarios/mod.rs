@@ -42,6 +42,7 @@
 
 mod list;
 pub mod ws;
+mod ws_checks;
 mod ws_list;
 
 use std::time::Duration;
