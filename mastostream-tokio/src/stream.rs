@@ -341,6 +341,14 @@ impl Runner {
             Item::Gap(gap) => {
                 tracing::warn!(%stream, timeline = %gap.timeline, reason = %gap.reason, "gap: items may be missing");
             }
+            Item::StreamError {
+                channel,
+                status,
+                error,
+            } => {
+                let refused = channel.as_ref().map(ToString::to_string);
+                tracing::warn!(%stream, ?refused, ?status, %error, "the server refused a subscription");
+            }
             _ => {}
         }
     }
