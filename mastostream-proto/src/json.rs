@@ -40,17 +40,21 @@ pub(crate) fn from_slice<T: DeserializeOwned>(
     backend: JsonBackend,
     input: &[u8],
 ) -> Result<T, DecodeError> {
-    let text = std::str::from_utf8(input).map_err(|e| DecodeError::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
     match backend {
-        JsonBackend::SerdeJson => serde(text),
-        // When simd-json fails, serde_json decides: the parsers differ at the edges (simd-json
-        // rejects `1e400` even in an ignored field, serde_json skips it), and malformed
-        // payloads are rare enough that the second parse costs nothing in practice.
+        JsonBackend::SerdeJson => serde(utf8(input)?),
+        // simd-json validates UTF-8 itself (in its first, SIMD pass), so the separate check
+        // runs only when it failed. Then serde_json decides: the parsers differ at the edges
+        // (simd-json rejects `1e400` even in an ignored field, serde_json skips it), and
+        // malformed payloads are rare enough that the second parse costs nothing in practice.
         #[cfg(feature = "simd-json")]
-        JsonBackend::SimdJson => simd::from_slice(input).or_else(|_| serde(text)),
+        JsonBackend::SimdJson => simd::from_slice(input).or_else(|_| serde(utf8(input)?)),
     }
+}
+
+fn utf8(input: &[u8]) -> Result<&str, DecodeError> {
+    std::str::from_utf8(input).map_err(|e| DecodeError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })
 }
 
 fn serde<T: DeserializeOwned>(text: &str) -> Result<T, DecodeError> {

@@ -1,14 +1,126 @@
-//! The smol adapter for mastostream.
+//! Mastodon's streaming API over smol: TLS (rustls), reconnects with backoff, an idle
+//! watchdog, and gap-free catch-up over REST after every reconnect; plus a [`blocking`]
+//! API for programs without an async runtime.
 //!
-//! This crate connects a socket to the sans-IO state machine in [`mastostream_proto`],
-//! pumps bytes between them and sleeps until the machine's next deadline. It holds no
-//! protocol logic of its own.
+//! This crate is a thin adapter: every protocol decision lives in the sans-IO
+//! [`mastostream_proto`] (re-exported as [`proto`]). The adapter connects sockets
+//! (`async-net`), reads into a `BytesMut` and hands the bytes over without copying, writes
+//! what the state machine asks, and sleeps until its next deadline (an `async-io` timer).
+//! Its surface is the same as `mastostream-tokio`'s, so switching runtimes is a change of
+//! import.
 //!
-//! **Status:** not yet implemented. Until the adapter lands this crate only re-exports
-//! [`mastostream_proto`], so code written against the protocol types keeps compiling when
-//! the client API arrives.
+//! ```
+//! use futures_lite::StreamExt;
+//! use mastostream_smol::{Client, Event, Item};
+//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = FakeServer::start(ServerOptions { token: Some("s3cr3t".into()), ..Default::default() });
+//! # let url = server.url();
+//! smol::block_on(async {
+//!     // `url` is an instance such as "https://mastodon.social".
+//!     let client = Client::new(&url)?.token("s3cr3t");
+//!     let mut stream = client.stream_user();
+//!     while let Some(item) = stream.next().await {
+//!         match item? {
+//!             Item::Connected { url } => {
+//!                 println!("connected to {url}");
+//! #               server.publish_update();
+//!             }
+//!             Item::Event(Event::Update(status)) | Item::Recovered(Event::Update(status)) => {
+//!                 println!("{}: {}", status.account.acct, status.content);
+//!                 break;
+//!             }
+//!             Item::Reconnecting { delay, error, .. } => eprintln!("{error}; retrying in {delay:?}"),
+//!             _ => {}
+//!         }
+//!     }
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! The same stream can drive a [`Listener`] (Mastodon.py's `StreamListener` method names)
+//! or [`Callbacks`] made of closures, in place ([`EventStream::run`]) or on a background
+//! task ([`EventStream::spawn`], with `close()`, `is_alive()` and `is_receiving()` on the
+//! [`StreamHandle`]):
+//!
+//! ```
+//! use mastostream_smol::{Callbacks, Client, Listener, proto::model::Status};
+//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//!
+//! struct Printer;
+//! impl Listener for Printer {
+//!     fn on_update(&mut self, status: Box<Status>) {
+//!         println!("{}", status.account.acct);
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = FakeServer::start(ServerOptions::default());
+//! # let url = server.url();
+//! smol::block_on(async {
+//!     let client = Client::new(&url)?;
+//!     let handle = client.stream_public(mastostream_smol::PublicScope::Local, false).spawn(Printer);
+//!     // ...
+//!     handle.close();
+//!     handle.join().await?;
+//!
+//!     // Closures instead of a trait implementation:
+//!     let callbacks = Callbacks::new().on_delete(|id| println!("deleted {id}"));
+//!     let handle = client.stream_hashtag("rust", false).spawn(callbacks);
+//!     handle.close();
+//!     handle.join().await?;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! Without an async runtime, [`blocking::Client`] has the same methods; its streams are
+//! iterators, `run` blocks calling the listener (Mastodon.py's `run_async=False`) and
+//! `spawn` runs it on a thread of its own (`run_async=True`):
+//!
+//! ```
+//! use mastostream_smol::Callbacks;
+//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # let server = FakeServer::start(ServerOptions::default());
+//! # let url = server.url();
+//! let client = mastostream_smol::blocking::Client::new(&url)?;
+//! let handle = client
+//!     .stream_direct()
+//!     .spawn(Callbacks::new().on_conversation(|c| println!("{}", c.id)));
+//! assert!(handle.is_alive());
+//! handle.close();
+//! handle.join()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `stream_healthy()` asks `/api/v1/streaming/health`; streams find the streaming URL in
+//! `/api/v2/instance` first (see [`Client`]). Tracing events (target
+//! `mastostream_smol`) report connects, disconnects with their reason, backoff waits,
+//! catch-up results and gaps; none carries the token.
+//!
+//! Transports run as tasks on smol's global executor (`smol::spawn`), so a stream works
+//! under any executor and under `block_on`. Time is the system's monotonic clock.
+//!
+//! Features: `native-roots` also trusts the operating system's root certificates
+//! ([`Client::native_roots`]); the bundled webpki roots are always trusted, and
+//! [`Client::add_root_certificate`] adds more.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod blocking;
+mod client;
+mod driver;
+mod stream;
+
+pub use client::{Client, ConfigError};
+pub use futures_rustls::rustls::pki_types::CertificateDer;
 pub use mastostream_proto as proto;
+pub use mastostream_proto::listener::{Callbacks, Listener, dispatch};
+pub use mastostream_proto::session::{
+    Backoff, CatchUpConfig, Gap, GapReason, Instance, Item, SessionConfig, Timeline, Timeouts,
+};
+pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, PublicScope};
+pub use stream::{EventStream, StreamHandle};

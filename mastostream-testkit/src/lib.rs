@@ -5,6 +5,8 @@
 //!   [`fake::demo`] is the `tail` examples' offline demo.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
 //!   [`scenarios::ws`] for the WebSocket transport).
+//! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
+//!   output lines, exit codes, the demo), so both print exactly the same.
 //! - [`corpus`]: a deterministic, realistic generator of Mastodon streaming-API (SSE)
 //!   captures, with single-entity builders ([`corpus::Generator`]) for fake REST servers.
 //!   The `gen-corpus` binary writes one to a file:
@@ -20,3 +22,4 @@
 pub mod corpus;
 pub mod fake;
 pub mod scenarios;
+pub mod tail;

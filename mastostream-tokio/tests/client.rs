@@ -1,8 +1,6 @@
 //! The client's surfaces on real loopback sockets: the demo end to end (nothing lost or
-//! duplicated), the Listener run loop and background handle, and token hygiene.
+//! duplicated), the Listener run loop and background handle (token hygiene: `token.rs`).
 
-use std::collections::HashSet;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -153,93 +151,6 @@ async fn run_loop_drives_a_listener_until_a_fatal_error() {
     );
     assert_eq!(listener.updates, 2);
     assert_eq!(listener.connects, 1);
-}
-
-/// Collects everything tracing writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_token_never_appears_in_debug_errors_or_traces() {
-    const SECRET: &str = "SECRET-token-5c1f9a";
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let server = FakeServer::start(ServerOptions {
-        tls: true,
-        token: Some(SECRET.into()),
-        ..ServerOptions::default()
-    });
-    server.plan([
-        Plan::Reply(Reply::unavailable(None)),
-        Plan::default(),
-        Plan::Reply(Reply::unauthorized("Invalid access token")),
-    ]);
-    let client = fast_backoff(
-        Client::new(&server.url())
-            .unwrap()
-            .add_root_certificate(server.ca().unwrap().ca_der().clone())
-            .unwrap()
-            .token(SECRET),
-    );
-    let mut stream = client.stream_user();
-    let mut shown = format!("{client:?} {stream:?}");
-    let mut updates = HashSet::new();
-    let end = loop {
-        match stream.next().await {
-            Some(Ok(item)) => {
-                shown.push_str(&format!("{item:?}"));
-                if let Item::Connected { url } = &item {
-                    shown.push_str(url);
-                    server.publish_update();
-                }
-                if let Item::Event(Event::Update(s)) = &item {
-                    updates.insert(s.id.clone());
-                    server.restart();
-                }
-            }
-            Some(Err(e)) => break e,
-            None => panic!("must end with the 401"),
-        }
-    };
-    shown.push_str(&format!("{end} {end:?} {}", end.summary_json()));
-    assert_eq!(end.status(), Some(401));
-    assert_eq!(updates.len(), 1);
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        traces.contains("connected"),
-        "tracing must report connects: {traces}"
-    );
-    assert!(traces.contains("reconnecting"), "and backoff waits");
-    assert!(!shown.contains(SECRET), "token in Debug or errors: {shown}");
-    assert!(!traces.contains(SECRET), "token in traces");
-    // It was sent, as a header, on every request.
-    let requests = server.requests();
-    assert!(requests.iter().filter(|r| r.is_stream()).count() >= 3);
-    for r in requests {
-        assert!(!r.target.contains(SECRET));
-        if r.is_stream() {
-            assert_eq!(
-                r.header("authorization"),
-                Some(format!("Bearer {SECRET}").as_str())
-            );
-        }
-    }
 }
 
 #[tokio::test]

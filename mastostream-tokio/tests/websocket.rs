@@ -1,17 +1,12 @@
-//! The WebSocket surfaces on real loopback sockets: the `tail --ws` demo end to end, the
-//! listener run loop on a background task with subscriptions changed from another task,
-//! refused subscriptions, and token hygiene.
+//! The WebSocket surfaces on real loopback sockets: the listener run loop on a background
+//! task with subscriptions changed from another task, refused subscriptions, and token
+//! hygiene. (`tail --ws` is checked in `tests/tail.rs`, with the other adapter's checks.)
 
-use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use mastostream_testkit::corpus::{self, EventKind, GeneratedEvent};
-use mastostream_testkit::fake::demo::{self, DemoOptions};
 use mastostream_testkit::fake::{FakeServer, ServerOptions};
 use mastostream_tokio::{Callbacks, Channel, Client, Item, PublicScope};
 
@@ -20,117 +15,6 @@ fn public() -> Channel {
         scope: PublicScope::All,
         only_media: false,
     }
-}
-
-/// The `tail` example next to this test (`cargo test` builds examples).
-fn tail() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let tail = dir
-        .join("examples")
-        .join(format!("tail{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        tail.exists(),
-        "{} is missing: run `cargo test` (which builds the examples)",
-        tail.display()
-    );
-    tail
-}
-
-#[test]
-fn tail_ws_demo_tags_every_json_line_with_its_stream() {
-    let out = Command::new(tail())
-        .args(["--ws", "--json", "--stream", "user", "--stream", "public"])
-        .env_remove("MASTODON_TOKEN")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("caught up on public"), "{stderr}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let mut seen: HashMap<String, Vec<String>> = HashMap::new();
-    for line in stdout.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let stream = v["stream"].clone();
-        // `"stream"` is the last member; the rest is `summary_json()` as it is.
-        let tail = format!(",\"stream\":{stream}}}");
-        assert!(line.ends_with(&tail), "{line}");
-        assert!(
-            matches!(
-                stream.to_string().as_str(),
-                r#"["user"]"# | r#"["public"]"# | "null"
-            ),
-            "{line}"
-        );
-        if let Some(id) = v["id"].as_str() {
-            let key = format!("{} {id}", v["kind"].as_str().unwrap());
-            seen.entry(key).or_default().push(stream.to_string());
-        }
-    }
-    // Every status reached both streams (live or recovered), every notification the user
-    // stream, each exactly once.
-    let opts = DemoOptions::default();
-    let (mut statuses, mut notifications) = (0, 0);
-    for item in corpus::events(&demo::corpus_config(&opts)) {
-        let GeneratedEvent::Event(e) = item else {
-            continue;
-        };
-        let (key, want) = match e.kind {
-            EventKind::Update => (format!("update {}", e.id.unwrap()), 2),
-            EventKind::Notification => (format!("notification {}", e.id.unwrap()), 1),
-            _ => continue,
-        };
-        let got = seen.get(&key).map_or(0, Vec::len);
-        assert_eq!(got, want, "{key}: {:?}", seen.get(&key));
-        if want == 2 {
-            statuses += 1;
-        } else {
-            notifications += 1;
-        }
-    }
-    assert!(statuses > 100 && notifications > 10);
-    assert!(
-        seen.values().flatten().any(|s| s == "null"),
-        "the demo's drop is caught up"
-    );
-}
-
-#[test]
-fn tail_pairs_tags_with_hashtag_streams_and_refuses_the_rest() {
-    for args in [
-        &["--stream", "public", "--stream", "user"][..],
-        &["--ws", "--stream", "hashtag"][..],
-        &["--ws", "--stream", "public", "--tag", "rust"][..],
-        &["--ws", "--stream", "list", "--list", "1", "--list", "2"][..],
-    ] {
-        let out = Command::new(tail()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(out.stdout.is_empty());
-    }
-    let out = Command::new(tail())
-        .args([
-            "--ws",
-            "--stream",
-            "hashtag",
-            "--tag",
-            "rust",
-            "--stream",
-            "hashtag:local",
-            "--tag",
-            "café",
-            "--limit",
-            "4",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().filter(|l| !l.starts_with("--")).count(), 4);
-    assert!(text.contains("[hashtag rust] ") && text.contains("[hashtag:local café] "));
 }
 
 #[tokio::test]

@@ -49,6 +49,10 @@ pub struct WsConnection {
     pub subscriptions: Vec<Vec<String>>,
     /// Whether the connection is still open.
     pub open: bool,
+    /// The close frame the client sent, if it sent one: its status code (`None` when the
+    /// frame carried none). A client that closes cleanly sends one before dropping the
+    /// connection; one that just drops the socket does not.
+    pub client_close: Option<Option<u16>>,
 }
 
 /// An event for one stream only (see [`FakeServer::publish_to`](super::FakeServer::publish_to)).
@@ -226,7 +230,10 @@ impl Connection<'_, '_> {
                             return Ok(());
                         }
                     }
-                    Ok(Message::Close(_)) => {
+                    Ok(Message::Close(frame)) => {
+                        let code = frame.map(|f| u16::from(f.code));
+                        self.log(|l| l.client_close = Some(code));
+                        // tungstenite queued the reply; send it, as a server does.
                         let _ = self.ws.flush();
                         return Ok(());
                     }
@@ -412,6 +419,10 @@ impl Connection<'_, '_> {
                     match self.ws.read() {
                         Err(e) if idle(&e) => {}
                         Err(_) => break,
+                        Ok(Message::Close(frame)) => {
+                            let code = frame.map(|f| u16::from(f.code));
+                            self.log(|l| l.client_close = Some(code));
+                        }
                         Ok(_) => {}
                     }
                 }

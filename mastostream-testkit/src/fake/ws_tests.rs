@@ -168,3 +168,35 @@ fn plans_cut_websockets() {
     assert_eq!(server.live_streams(), 0);
     assert_eq!(server.streams_opened(), 1);
 }
+
+#[test]
+fn records_the_clients_close_frame() {
+    use tungstenite::protocol::CloseFrame;
+    use tungstenite::protocol::frame::coding::CloseCode;
+    let server = FakeServer::start(ServerOptions::default());
+    // A client that drops the socket sends no close frame.
+    let dropped = connect(&server, "?stream=public", None).unwrap();
+    assert!(subscriptions(&server, 1));
+    drop(dropped);
+    // One that closes cleanly does, and gets the server's close frame back.
+    let mut ws = connect(&server, "?stream=user", None).unwrap();
+    assert!(server.wait_ws(Duration::from_secs(5), |ws| ws.len() == 2
+        && ws[1].subscriptions.len() == 1
+        && !ws[0].open));
+    ws.close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    }))
+    .unwrap();
+    loop {
+        match ws.read() {
+            Ok(_) => {}
+            Err(tungstenite::Error::ConnectionClosed) => break,
+            Err(e) => panic!("no clean close: {e}"),
+        }
+    }
+    assert!(server.wait_ws(Duration::from_secs(5), |ws| !ws[1].open));
+    let log = server.ws_connections();
+    assert_eq!(log[0].client_close, None);
+    assert_eq!(log[1].client_close, Some(Some(1000)));
+}

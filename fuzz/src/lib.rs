@@ -1,0 +1,119 @@
+//! Helpers shared by the fuzz targets: turning fuzzer bytes into chunkings and limits.
+
+#![forbid(unsafe_code)]
+
+use bytes::Bytes;
+
+/// Splits `data` into consecutive slices of one buffer, with sizes taken cyclically from
+/// `seeds` (each seed byte `s` is a chunk of `s + 1` bytes, so 1 to 256). No seeds: one chunk.
+pub fn chunks(data: &Bytes, seeds: &[u8]) -> Vec<Bytes> {
+    if seeds.is_empty() {
+        return vec![data.clone()];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut i = 0;
+    while at < data.len() {
+        let n = (usize::from(seeds[i % seeds.len()]) + 1).min(data.len() - at);
+        out.push(data.slice(at..at + n));
+        at += n;
+        i += 1;
+    }
+    out
+}
+
+/// `data` split in two at `point` (taken modulo `len + 1`): both halves are slices.
+pub fn split_at(data: &Bytes, point: usize) -> Vec<Bytes> {
+    let p = point % (data.len() + 1);
+    vec![data.slice(..p), data.slice(p..)]
+}
+
+/// A small limit chosen by a fuzzer byte, or `default` for 0, so that both the limit paths
+/// and the normal paths are exercised.
+pub fn limit(byte: u8, default: usize) -> usize {
+    if byte == 0 {
+        default
+    } else {
+        usize::from(byte)
+    }
+}
+
+/// Whether `inner` lies inside `outer` (a zero-copy slice of it).
+pub fn is_slice_of(inner: &[u8], outer: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    inner.is_empty() || (i >= o && i + inner.len() <= o + outer.len())
+}
+
+/// What the SSE oracle hands out: text, as the standard decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OracleItem {
+    /// A dispatched event: type, data, last event ID.
+    Event(String, String, String),
+    /// A comment.
+    Comment(String),
+    /// An accepted `retry`.
+    Retry(u64),
+}
+
+/// The WHATWG "event stream interpretation" transcribed as directly as possible over the
+/// whole input (the same oracle as `mastostream-proto/tests/sse_oracle.rs`): decode the
+/// stream with U+FFFD replacement, strip one BOM, split lines on CRLF / LF / CR (text after
+/// the last line end is discarded), interpret fields.
+pub fn sse_oracle(input: &[u8]) -> Vec<OracleItem> {
+    let text = String::from_utf8_lossy(input);
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut line));
+            }
+            '\n' => lines.push(std::mem::take(&mut line)),
+            c => line.push(c),
+        }
+    }
+    let (mut event, mut data, mut last_id) = (String::new(), String::new(), String::new());
+    let mut out = Vec::new();
+    for line in lines {
+        if line.is_empty() {
+            if !data.is_empty() {
+                data.pop();
+                let name = if event.is_empty() { "message" } else { &event };
+                out.push(OracleItem::Event(
+                    name.to_owned(),
+                    data.clone(),
+                    last_id.clone(),
+                ));
+            }
+            data.clear();
+            event.clear();
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix(':') {
+            out.push(OracleItem::Comment(comment.to_owned()));
+            continue;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line.as_str(), ""),
+        };
+        match field {
+            "event" => event = value.to_owned(),
+            "data" => {
+                data.push_str(value);
+                data.push('\n');
+            }
+            "id" if !value.contains('\0') => last_id = value.to_owned(),
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                out.push(OracleItem::Retry(value.parse().unwrap_or(u64::MAX)))
+            }
+            _ => {}
+        }
+    }
+    out
+}
