@@ -94,6 +94,8 @@ pub(crate) enum Outgoing {
     Bytes(Bytes),
     /// A WebSocket text message.
     Text(String),
+    /// The end of a WebSocket: its close frame, then the task finishes.
+    Close,
 }
 
 /// Where a transport task reports to.
@@ -104,6 +106,21 @@ pub(crate) type Report = mpsc::UnboundedSender<(TransportId, Input)>;
 struct Link {
     writes: mpsc::UnboundedSender<Outgoing>,
     task: JoinHandle<()>,
+    /// A WebSocket: closed with a close frame rather than dropped.
+    ws: bool,
+}
+
+impl Link {
+    /// Closes the transport: a WebSocket sends its close frame first (its task ends by
+    /// itself, within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE); returned to be awaited or
+    /// left to finish); any other transport is dropped at once.
+    fn close(self) -> Option<JoinHandle<()>> {
+        if self.ws && self.writes.send(Outgoing::Close).is_ok() {
+            return Some(self.task);
+        }
+        self.task.abort();
+        None
+    }
 }
 
 /// What the driver hands its caller.
@@ -123,6 +140,10 @@ pub(crate) struct Driver<M> {
     rx: mpsc::UnboundedReceiver<(TransportId, Input)>,
     control: Arc<Control>,
     closed: bool,
+    /// WebSockets sending their close frames.
+    closing: Vec<JoinHandle<()>>,
+    /// The machine's result, handed over once every WebSocket is closed.
+    finished: Option<Result<(), Error>>,
 }
 
 impl<M: Drive> Driver<M> {
@@ -136,12 +157,23 @@ impl<M: Drive> Driver<M> {
             rx,
             control,
             closed: false,
+            closing: Vec::new(),
+            finished: None,
         }
     }
 
     /// The next item or the final result; `None` once finished. Cancel-safe.
     pub(crate) async fn next(&mut self) -> Option<Step> {
         loop {
+            if self.finished.is_some() {
+                // The close frames go out before the stream ends (a program that exits
+                // right after would otherwise drop them with its runtime).
+                while let Some(task) = self.closing.last_mut() {
+                    let _ = task.await;
+                    self.closing.pop();
+                }
+                return self.finished.take().map(Step::Finished);
+            }
             while let Some(output) = self.machine.poll() {
                 match output {
                     Output::Connect { transport, target } => self.connect(transport, target),
@@ -159,15 +191,20 @@ impl<M: Drive> Driver<M> {
                     Output::Close { transport } => {
                         if let Some(link) = self.links.remove(&transport) {
                             tracing::trace!(%transport, "closing transport");
-                            link.task.abort();
+                            self.closing.retain(|t| !t.is_finished());
+                            self.closing.extend(link.close());
                         }
                     }
                     Output::Item(item) => return Some(Step::Item(item)),
                     Output::Finished(result) => {
-                        self.abort_all();
-                        return Some(Step::Finished(result));
+                        self.close_all();
+                        self.finished = Some(result);
+                        break;
                     }
                 }
+            }
+            if self.finished.is_some() {
+                continue;
             }
             if self.machine.is_finished() {
                 return None;
@@ -233,7 +270,14 @@ impl<M: Drive> Driver<M> {
         let (writes, queue) = mpsc::unbounded_channel();
         let tls = target.tls.then(|| self.tls.clone());
         let task = tokio::spawn(transport(id, target, tls, queue, self.tx.clone()));
-        self.links.insert(id, Link { writes, task });
+        self.links.insert(
+            id,
+            Link {
+                writes,
+                task,
+                ws: false,
+            },
+        );
     }
 
     fn connect_ws(&mut self, id: TransportId, target: Target, request: WsRequest) {
@@ -249,20 +293,29 @@ impl<M: Drive> Driver<M> {
             queue,
             self.tx.clone(),
         ));
-        self.links.insert(id, Link { writes, task });
+        self.links.insert(
+            id,
+            Link {
+                writes,
+                task,
+                ws: true,
+            },
+        );
     }
 
-    fn abort_all(&mut self) {
+    fn close_all(&mut self) {
         for (_, link) in self.links.drain() {
-            link.task.abort();
+            self.closing.extend(link.close());
         }
     }
 }
 
 impl<M> Drop for Driver<M> {
+    /// Closes every transport; WebSockets still send their close frames, in tasks of their
+    /// own that end within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE).
     fn drop(&mut self) {
         for (_, link) in self.links.drain() {
-            link.task.abort();
+            let _ = link.close();
         }
     }
 }
@@ -338,8 +391,8 @@ async fn pump<S: AsyncRead + AsyncWrite>(
                         return Input::Failed(transport_error(&e));
                     }
                 }
-                // Text is for WebSockets only.
-                Some(Outgoing::Text(_)) => {}
+                // Text and close frames are for WebSockets only.
+                Some(Outgoing::Text(_) | Outgoing::Close) => {}
                 None => writing = false,
             },
             read = rd.read_buf(&mut buf) => match read {

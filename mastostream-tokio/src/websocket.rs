@@ -32,7 +32,10 @@ use crate::stream::{Core, Spec, StreamHandle, run};
 /// [`Item::Recovered`], timeline by timeline, each followed by its
 /// [`Item::CaughtUp`].
 ///
-/// Dropping it closes the connection at once.
+/// Closing it ([`close`](WsStream::close), or a [`WsController`]) ends the WebSocket
+/// cleanly: a close frame (status 1000) goes out, and the stream ends once the server
+/// answered it (or after a second at most). Dropping it closes the connection too, with a
+/// close frame sent in the background while the runtime lives.
 pub struct WsStream {
     core: Core,
 }
@@ -89,8 +92,8 @@ impl WsStream {
         }
     }
 
-    /// Asks the stream to close: the connection is closed and the stream ends (`None`)
-    /// without an error.
+    /// Asks the stream to close: the WebSocket is closed with a close frame and the stream
+    /// ends (`None`) without an error.
     pub fn close(&self) {
         self.core.control.close();
     }

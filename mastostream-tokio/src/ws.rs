@@ -5,6 +5,7 @@
 
 use std::io::ErrorKind;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -13,10 +14,12 @@ use mastostream_proto::session::{Target, TransportError, TransportId, WsRequest}
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio_rustls::rustls::ClientConfig;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::driver::{Input, Io, Outgoing, Report, open, transport_error};
@@ -24,6 +27,10 @@ use crate::driver::{Input, Io, Outgoing, Report, open, transport_error};
 /// Each WebSocket's read buffer, allocated up front (tungstenite's default is 128 KiB; an
 /// idle stream needs little).
 const READ_BUFFER: usize = 8 * 1024;
+
+/// How long a closing WebSocket may take to send its close frame and hear the server's
+/// (a dead peer cannot hold a task, or the end of a stream, for longer).
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// One WebSocket transport's life: connect, upgrade, then send what the session asks and
 /// report what arrives until the end. Aborted when the session closes it.
@@ -76,6 +83,10 @@ async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
                         return Input::Failed(ws_error(e));
                     }
                 }
+                Some(Outgoing::Close) => {
+                    close(&mut ws).await;
+                    return Input::Eof;
+                }
                 // Raw bytes are for HTTP transports.
                 Some(Outgoing::Bytes(_)) => {}
                 None => writing = false,
@@ -83,7 +94,12 @@ async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
             // Cancel-safe: a message half read stays in the WebSocket's buffer.
             next = ws.next() => {
                 let input = match next {
-                    None | Some(Ok(Message::Close(_))) => return Input::Eof,
+                    None => return Input::Eof,
+                    Some(Ok(Message::Close(_))) => {
+                        // The server's close frame: answer it (tungstenite queued the reply).
+                        close(&mut ws).await;
+                        return Input::Eof;
+                    }
                     Some(Ok(Message::Text(text))) => Input::Message(Bytes::from(text)),
                     Some(Ok(_)) => Input::Frame,
                     Some(Err(e)) => return Input::Failed(ws_error(e)),
@@ -94,6 +110,22 @@ async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
             }
         }
     }
+}
+
+/// Ends a WebSocket cleanly, for at most [`CLOSE_GRACE`]: a close frame (`1000`, or the
+/// reply to the server's), then whatever the server still sends until it closes too, so
+/// that no unread data turns the socket's end into a reset.
+async fn close<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>) {
+    let normal = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        if ws.close(Some(normal)).await.is_ok() {
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    })
+    .await;
 }
 
 /// The upgrade request: the session's URL and headers (the token in `Authorization`,

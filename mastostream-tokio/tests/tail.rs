@@ -61,3 +61,9 @@ fn ws_refused_subscription_is_a_line_and_the_rest_goes_on() {
 fn ws_refused_upgrade_exits_1() {
     contract::ws_fatal_error(exe());
 }
+
+#[cfg(unix)]
+#[test]
+fn ws_ctrl_c_sends_a_close_frame_and_exits_0() {
+    contract::ws_interrupt(exe());
+}

@@ -1,8 +1,8 @@
 //! The WebSocket surfaces on real loopback sockets: the listener run loop on a background
-//! task with subscriptions changed from another task, refused subscriptions, and token
-//! hygiene. (`tail --ws` is checked in `tests/tail.rs`, with the other adapter's checks.)
+//! task with subscriptions changed from another task, refused subscriptions, and the close
+//! frame. (`tail --ws` is checked in `tests/tail.rs` with the other adapter's checks, and
+//! the token's hygiene in `tests/token.rs`.)
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -108,75 +108,46 @@ async fn a_refused_subscription_leaves_the_subscriptions() {
     }
 }
 
-/// Collects everything tracing writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Waits (on a blocking thread) until the server's WebSockets satisfy `pred`.
+async fn wait_ws(
+    server: &Arc<FakeServer>,
+    pred: impl FnMut(&[mastostream_testkit::fake::WsConnection]) -> bool + Send + 'static,
+) -> bool {
+    let s = server.clone();
+    tokio::task::spawn_blocking(move || s.wait_ws(Duration::from_secs(5), pred))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
-async fn the_token_stays_in_the_upgrade_header_over_tls() {
-    const SECRET: &str = "SECRET-ws-token-77e1";
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let server = FakeServer::start(ServerOptions {
-        tls: true,
-        token: Some(SECRET.into()),
-        ..ServerOptions::default()
-    });
-    let client = Client::new(&server.url())
-        .unwrap()
-        .add_root_certificate(server.ca().unwrap().ca_der().clone())
-        .unwrap()
-        .token(SECRET);
-    let mut stream = client.websocket([Channel::User]);
-    let mut shown = format!("{client:?} {stream:?}");
-    loop {
-        let item = stream.next().await.unwrap().unwrap();
-        shown.push_str(&format!("{item:?}"));
-        match item {
-            Item::Connected { .. } => {
-                server.revoke_token();
-                server.restart();
-            }
-            Item::Reconnecting { .. } => break,
-            _ => {}
-        }
+async fn close_sends_a_close_frame_before_the_stream_ends() {
+    let server = Arc::new(FakeServer::start(ServerOptions::default()));
+    let client = Client::new(&server.url()).unwrap();
+    let mut stream = client.websocket([public()]);
+    while !matches!(stream.next().await, Some(Ok(Item::Connected { .. }))) {}
+    stream.close();
+    while let Some(item) = stream.next().await {
+        item.unwrap();
     }
-    let end = stream.next().await;
-    let Some(Err(e)) = &end else {
-        panic!("the revoked token must end it: {end:?}")
-    };
-    assert_eq!(e.status(), Some(401));
-    shown.push_str(&format!("{e} {e:?}"));
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(traces.contains("opening WebSocket"), "{traces}");
-    assert!(!shown.contains(SECRET), "token in Debug or errors: {shown}");
-    assert!(!traces.contains(SECRET), "token in traces");
-    let upgrades: Vec<_> = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.is_stream())
-        .collect();
-    assert_eq!(upgrades.len(), 2);
-    for r in upgrades {
-        assert!(r.tls && !r.target.contains(SECRET));
-        assert_eq!(
-            r.header("authorization"),
-            Some(format!("Bearer {SECRET}").as_str())
-        );
-    }
+    // The end of the stream waited for the close handshake: the server has the frame.
+    let ws = server.ws_connections();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(ws[0].client_close, Some(Some(1000)), "{ws:?}");
+    assert!(wait_ws(&server, |ws| !ws[0].open).await);
+}
+
+#[tokio::test]
+async fn dropping_a_stream_still_sends_a_close_frame() {
+    let server = Arc::new(FakeServer::start(ServerOptions::default()));
+    let client = Client::new(&server.url()).unwrap();
+    let mut stream = client.websocket([public()]);
+    while !matches!(stream.next().await, Some(Ok(Item::Connected { .. }))) {}
+    drop(stream);
+    assert!(
+        wait_ws(&server, |ws| ws[0].client_close == Some(Some(1000))
+            && !ws[0].open)
+        .await,
+        "{:?}",
+        server.ws_connections()
+    );
 }
