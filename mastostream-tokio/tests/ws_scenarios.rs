@@ -35,15 +35,15 @@ async fn run(scenario: &WsScenario, tls: bool) -> Result<(), String> {
             },
             WsAction::Advance(d) => {
                 advance(d).await;
-                run.resume()
+                run.resume(t0.elapsed())
             }
             WsAction::Subscribe(c) => {
                 stream.subscribe(c);
-                run.resume()
+                run.resume(t0.elapsed())
             }
             WsAction::Unsubscribe(c) => {
                 stream.unsubscribe(c);
-                run.resume()
+                run.resume(t0.elapsed())
             }
             WsAction::Close => {
                 stream.close();

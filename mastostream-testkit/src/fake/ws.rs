@@ -298,14 +298,16 @@ impl Connection<'_, '_> {
                 if !self.subs.contains(&stream) {
                     self.subs.push(stream);
                 }
-                let subs = self.subs.clone();
-                self.log(|l| l.subscriptions = subs);
-                if let Some(tx) = self.tx.take() {
+                // Live before the subscription shows in the log: whoever waits for it
+                // and then publishes must reach this connection.
+                let first = self.tx.take().map(|tx| {
                     let mut st = self.shared.lock();
                     st.live.push(Live { conn: self.id, tx });
                     st.streams_opened += 1;
-                    drop(st);
-                    self.shared.changed.notify_all();
+                });
+                let subs = self.subs.clone();
+                self.log(|l| l.subscriptions = subs);
+                if first.is_some() {
                     self.prelude()?;
                 }
                 Ok(())

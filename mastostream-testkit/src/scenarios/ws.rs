@@ -16,9 +16,10 @@
 //!         let mut action = run.start();
 //!         loop {
 //!             match action {
-//!                 WsAction::Wait | Settle | Advance(d) | Close => /* as for SSE */,
-//!                 WsAction::Subscribe(c) => { stream.subscribe(c); action = run.resume() }
-//!                 WsAction::Unsubscribe(c) => { stream.unsubscribe(c); action = run.resume() }
+//!                 WsAction::Wait | Settle | Close => /* as for SSE */,
+//!                 WsAction::Advance(d) => { /* let d pass */ action = run.resume(elapsed()) }
+//!                 WsAction::Subscribe(c) => { stream.subscribe(c); action = run.resume(elapsed()) }
+//!                 WsAction::Unsubscribe(c) => { stream.unsubscribe(c); action = run.resume(elapsed()) }
 //!                 WsAction::Done => break,
 //!             }
 //!         }
@@ -155,6 +156,9 @@ pub struct WsReport<'a> {
     pub notifications: &'a [u64],
     /// Ids of the statuses published to one stream ([`Payload::NewStatus`]), in order.
     pub targeted: &'a [u64],
+    /// When each heartbeat (a ping) was sent, on the client's clock: at the latest
+    /// observation or resumption before it (so never later than it was sent).
+    pub pings: &'a [Duration],
     /// Every request the server received.
     pub requests: Vec<RecordedRequest>,
     /// Every WebSocket connection the server saw.
@@ -171,6 +175,9 @@ pub struct WsRun<'s> {
     updates: Vec<u64>,
     notifications: Vec<u64>,
     targeted: Vec<u64>,
+    pings: Vec<Duration>,
+    /// The client's clock as last reported.
+    clock: Duration,
     reconnects_used: usize,
     ended: bool,
     failure: Option<String>,
@@ -196,6 +203,8 @@ impl<'s> WsRun<'s> {
             updates: Vec::new(),
             notifications: Vec::new(),
             targeted: Vec::new(),
+            pings: Vec::new(),
+            clock: Duration::ZERO,
             reconnects_used: 0,
             ended: false,
             failure: None,
@@ -210,8 +219,9 @@ impl<'s> WsRun<'s> {
     }
 
     /// Goes on after [`WsAction::Advance`], [`WsAction::Subscribe`] or
-    /// [`WsAction::Unsubscribe`].
-    pub fn resume(&mut self) -> WsAction {
+    /// [`WsAction::Unsubscribe`]; `at` is the client's clock now (since the start).
+    pub fn resume(&mut self, at: Duration) -> WsAction {
+        self.clock = self.clock.max(at);
         self.steps()
     }
 
@@ -228,6 +238,7 @@ impl<'s> WsRun<'s> {
         if matches!(what, What::End(_)) {
             self.ended = true;
         }
+        self.clock = self.clock.max(at);
         self.seen.push(Seen { at, what });
         if self.pending_advance.is_some() {
             return WsAction::Settle;
@@ -391,7 +402,10 @@ impl<'s> WsRun<'s> {
                     self.server.publish_delete(*id);
                 }
             }
-            Pub::Heartbeat => self.server.heartbeat(),
+            Pub::Heartbeat => {
+                self.pings.push(self.clock);
+                self.server.heartbeat();
+            }
         }
     }
 
@@ -412,6 +426,7 @@ impl<'s> WsRun<'s> {
             updates: &self.updates,
             notifications: &self.notifications,
             targeted: &self.targeted,
+            pings: &self.pings,
             requests: self.server.requests(),
             connections: self.server.ws_connections(),
         };
