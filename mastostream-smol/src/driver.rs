@@ -28,6 +28,7 @@ use mastostream_proto::session::{
 use smol::Task;
 
 pub(crate) use crate::control::{Command, Control};
+use crate::ws::CLOSE_GRACE;
 
 /// Bytes reserved for each read: the read buffer of an idle stream stays this small.
 const READ_RESERVE: usize = 8 * 1024;
@@ -115,17 +116,29 @@ struct Link {
     task: Task<()>,
     /// A WebSocket: closed with a close frame rather than dropped.
     ws: bool,
+    /// Connected (a WebSocket: upgraded).
+    connected: bool,
 }
 
 impl Link {
-    /// Closes the transport: a WebSocket sends its close frame first (its task ends by
-    /// itself, within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE); returned to be awaited or
-    /// detached); any other transport is dropped (its task cancelled) at once.
+    /// Closes the transport. An upgraded WebSocket sends its close frame first: returned is
+    /// a task that ends once it has (or after [`CLOSE_GRACE`], cancelling it), to be awaited
+    /// or detached. Any other transport is dropped (its task cancelled) at once.
     fn close(self) -> Option<Task<()>> {
-        if self.ws && self.writes.try_send(Outgoing::Close).is_ok() {
-            return Some(self.task);
+        if !(self.ws && self.connected) || self.writes.try_send(Outgoing::Close).is_err() {
+            return None;
         }
-        None
+        let task = self.task;
+        Some(smol::spawn(async move {
+            let closed = async {
+                task.await;
+            };
+            let grace = async {
+                Timer::after(CLOSE_GRACE).await;
+            };
+            // Dropping an unfinished task cancels it.
+            future::or(closed, grace).await;
+        }))
     }
 }
 
@@ -294,7 +307,12 @@ impl<M: Drive> Driver<M> {
     fn feed(&mut self, id: TransportId, input: Input) {
         let now = now();
         match input {
-            Input::Connected => self.machine.handle_connected(id, now),
+            Input::Connected => {
+                if let Some(link) = self.links.get_mut(&id) {
+                    link.connected = true;
+                }
+                self.machine.handle_connected(id, now);
+            }
             Input::ConnectFailed(e) => {
                 tracing::debug!(transport = %id, error = %e.message, "connect failed");
                 self.machine.handle_connect_failed(id, e, now);
@@ -322,8 +340,14 @@ impl<M: Drive> Driver<M> {
         let (writes, queue) = async_channel::unbounded();
         let tls = target.tls.then(|| self.tls.clone());
         let task = smol::spawn(transport(id, target, tls, queue, self.tx.clone()));
-        let ws = false;
-        self.links.insert(id, Link { writes, task, ws });
+        let (ws, connected) = (false, false);
+        let link = Link {
+            writes,
+            task,
+            ws,
+            connected,
+        };
+        self.links.insert(id, link);
     }
 
     fn connect_ws(&mut self, id: TransportId, target: Target, request: WsRequest) {
@@ -335,8 +359,14 @@ impl<M: Drive> Driver<M> {
         let task = smol::spawn(crate::ws::transport(
             id, target, tls, request, queue, report,
         ));
-        let ws = true;
-        self.links.insert(id, Link { writes, task, ws });
+        let (ws, connected) = (true, false);
+        let link = Link {
+            writes,
+            task,
+            ws,
+            connected,
+        };
+        self.links.insert(id, link);
     }
 
     fn close_all(&mut self) {
@@ -347,8 +377,8 @@ impl<M: Drive> Driver<M> {
 }
 
 impl<M> Drop for Driver<M> {
-    /// Closes every transport; WebSockets still send their close frames, in detached tasks
-    /// that end within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE).
+    /// Closes every transport; upgraded WebSockets still send their close frames, in
+    /// detached tasks that end within [`CLOSE_GRACE`].
     fn drop(&mut self) {
         for (_, link) in self.links.drain() {
             if let Some(task) = link.close() {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_lite::StreamExt;
 use mastostream_smol::{Callbacks, Channel, Client, Item, PublicScope};
-use mastostream_testkit::fake::{FakeServer, ServerOptions, WsConnection};
+use mastostream_testkit::fake::{FakeServer, Plan, ServerOptions, WsConnection};
 
 fn public() -> Channel {
     Channel::Public {
@@ -227,4 +227,34 @@ fn blocking_spawn_runs_on_a_thread_with_a_websocket_handle() {
     handle.close();
     handle.join().unwrap();
     assert_eq!(server.ws_connections()[0].client_close, Some(Some(1000)));
+}
+
+#[test]
+fn closing_during_the_upgrade_ends_at_once() {
+    let server = FakeServer::start(ServerOptions::default());
+    // The server reads the upgrade request and never answers it.
+    server.plan([Plan::Silent]);
+    let client = Client::new(&server.url()).unwrap().discover(false);
+    smol::block_on(async {
+        let mut stream = client.websocket([public()]);
+        while !server.requests().iter().any(|r| r.is_stream()) {
+            let tick = async {
+                smol::Timer::after(Duration::from_millis(5)).await;
+                None
+            };
+            let _ = futures_lite::future::or(stream.next(), tick).await;
+        }
+        stream.close();
+        let start = Instant::now();
+        while let Some(item) = stream.next().await {
+            item.unwrap();
+        }
+        // No close frame to send on a WebSocket not yet open: no grace period to wait either.
+        assert!(
+            start.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
+    });
+    assert!(server.ws_connections().is_empty());
 }

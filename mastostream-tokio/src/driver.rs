@@ -15,6 +15,7 @@ use mastostream_proto::session::{
 };
 
 pub(crate) use crate::control::{Command, Control};
+use crate::ws::CLOSE_GRACE;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -108,18 +109,29 @@ struct Link {
     task: JoinHandle<()>,
     /// A WebSocket: closed with a close frame rather than dropped.
     ws: bool,
+    /// Connected (a WebSocket: upgraded).
+    connected: bool,
 }
 
 impl Link {
-    /// Closes the transport: a WebSocket sends its close frame first (its task ends by
-    /// itself, within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE); returned to be awaited or
-    /// left to finish); any other transport is dropped at once.
+    /// Closes the transport. An upgraded WebSocket sends its close frame first: returned is
+    /// a task that ends once it has (or after [`CLOSE_GRACE`], cancelling it), to be awaited
+    /// or left to finish. Any other transport is dropped at once.
     fn close(self) -> Option<JoinHandle<()>> {
-        if self.ws && self.writes.send(Outgoing::Close).is_ok() {
-            return Some(self.task);
+        let runtime = tokio::runtime::Handle::try_current();
+        let (Ok(runtime), true) = (runtime, self.ws && self.connected) else {
+            self.task.abort();
+            return None;
+        };
+        if self.writes.send(Outgoing::Close).is_err() {
+            return None;
         }
-        self.task.abort();
-        None
+        let mut task = self.task;
+        Some(runtime.spawn(async move {
+            if tokio::time::timeout(CLOSE_GRACE, &mut task).await.is_err() {
+                task.abort();
+            }
+        }))
     }
 }
 
@@ -242,7 +254,12 @@ impl<M: Drive> Driver<M> {
     fn feed(&mut self, id: TransportId, input: Input) {
         let now = now();
         match input {
-            Input::Connected => self.machine.handle_connected(id, now),
+            Input::Connected => {
+                if let Some(link) = self.links.get_mut(&id) {
+                    link.connected = true;
+                }
+                self.machine.handle_connected(id, now);
+            }
             Input::ConnectFailed(e) => {
                 tracing::debug!(transport = %id, error = %e.message, "connect failed");
                 self.machine.handle_connect_failed(id, e, now);
@@ -276,6 +293,7 @@ impl<M: Drive> Driver<M> {
                 writes,
                 task,
                 ws: false,
+                connected: false,
             },
         );
     }
@@ -299,6 +317,7 @@ impl<M: Drive> Driver<M> {
                 writes,
                 task,
                 ws: true,
+                connected: false,
             },
         );
     }
@@ -311,8 +330,8 @@ impl<M: Drive> Driver<M> {
 }
 
 impl<M> Drop for Driver<M> {
-    /// Closes every transport; WebSockets still send their close frames, in tasks of their
-    /// own that end within [`CLOSE_GRACE`](crate::ws::CLOSE_GRACE).
+    /// Closes every transport; upgraded WebSockets still send their close frames, in tasks
+    /// of their own that end within [`CLOSE_GRACE`] (when dropped inside a runtime).
     fn drop(&mut self) {
         for (_, link) in self.links.drain() {
             let _ = link.close();

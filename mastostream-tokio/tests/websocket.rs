@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use mastostream_testkit::fake::{FakeServer, ServerOptions};
+use mastostream_testkit::fake::{FakeServer, Plan, ServerOptions};
 use mastostream_tokio::{Callbacks, Channel, Client, Item, PublicScope};
 
 fn public() -> Channel {
@@ -150,4 +150,28 @@ async fn dropping_a_stream_still_sends_a_close_frame() {
         "{:?}",
         server.ws_connections()
     );
+}
+
+#[tokio::test]
+async fn closing_during_the_upgrade_ends_at_once() {
+    let server = FakeServer::start(ServerOptions::default());
+    // The server reads the upgrade request and never answers it.
+    server.plan([Plan::Silent]);
+    let client = Client::new(&server.url()).unwrap().discover(false);
+    let mut stream = client.websocket([public()]);
+    while !server.requests().iter().any(|r| r.is_stream()) {
+        let _ = tokio::time::timeout(Duration::from_millis(5), stream.next()).await;
+    }
+    stream.close();
+    let start = std::time::Instant::now();
+    while let Some(item) = stream.next().await {
+        item.unwrap();
+    }
+    // No close frame to send on a WebSocket not yet open: no grace period to wait either.
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(server.ws_connections().is_empty());
 }
