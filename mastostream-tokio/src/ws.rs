@@ -2,6 +2,10 @@
 //! the WebSocket framing from tokio-tungstenite. It reports what arrives (text messages as
 //! `Bytes` without a copy, other frames as liveness, a refused upgrade with its status,
 //! headers and body) and sends the text the session asks for; it decides nothing.
+//!
+//! `mastostream-smol`'s `ws.rs` is this file over the other runtime: the request, refusal and
+//! error conversions are the same and stay in step (they are glue between proto's types
+//! and tungstenite's, with no better home than each adapter).
 
 use std::io::ErrorKind;
 use std::sync::Arc;
