@@ -44,7 +44,7 @@ const MAX_DEPTH: usize = 128;
 /// serde's derived structs also accept a JSON array holding their fields by position
 /// (`["1"]` would be a conversation with id `1`). No Mastodon payload is written that way,
 /// and the id readers ([`crate::RawEvent::id`]) look for an object's `id` member only, so
-/// event payloads are decoded through this: an array is an error.
+/// event payloads and WebSocket messages are decoded through this: an array is an error.
 pub(crate) struct Object<T>(pub(crate) T);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {

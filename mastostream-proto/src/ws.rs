@@ -79,7 +79,7 @@ pub fn decode_with(
     message: impl AsRef<[u8]>,
     backend: JsonBackend,
 ) -> Result<WsMessage, DecodeError> {
-    let envelope: Envelope = json::from_slice(backend, message.as_ref())?;
+    let envelope: Envelope = json::object_from_slice(backend, message.as_ref())?;
     match (envelope.event, envelope.error) {
         (Some(name), _) => {
             let stream = envelope.stream.unwrap_or_default();
@@ -420,6 +420,10 @@ mod tests {
             "{\"stream\":\"user\",\"event\":\"update\"}",
             "ping",
             "{\"event\":\"update\",\"payload\":\"x\"",
+            // Found by fuzzing: the envelope's fields by position were read as a message.
+            r#"[[],"z?]",""]"#,
+            r#"[["user"],"delete","5"]"#,
+            r#"[null,null,null,"Invalid access token",401]"#,
         ] {
             let err = decode(bad).unwrap_err();
             assert!(
