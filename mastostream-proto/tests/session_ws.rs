@@ -86,6 +86,10 @@ fn upgrade_request_carries_the_token_in_a_header_only() {
             .contains(&("Authorization".into(), "Bearer ws-secret".into()))
     );
     assert!(!format!("{req:?}").contains("ws-secret"));
+    assert_eq!(
+        req.max_message,
+        2 * mastostream_proto::Limits::default().max_event
+    );
     assert!(!format!("{:?}", sim.session).contains("ws-secret"));
 }
 
@@ -101,7 +105,7 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
         ]
     );
     assert!(
-        matches!(sim.items[0], Item::Connected { ref url } if url == "https://mastodon.example/api/v1/streaming")
+        matches!(sim.items[0], Item::Connected { ref url } if url == "wss://mastodon.example/api/v1/streaming")
     );
     let status = status_json(&sid(1));
     message(&mut sim, id, ws_event(&["public"], "update", &status));
@@ -342,4 +346,60 @@ fn catch_up_runs_per_subscription_after_a_reconnect() {
             format!("live {}", sid(5)),
         ]
     );
+}
+
+/// The error of the stream it names by kind (a list or tag error), not the oldest
+/// unconfirmed subscription: Mastodon confirms no subscription, so a quiet `public`
+/// subscribed first must not take the blame (and be dropped) for a refused list.
+#[test]
+fn errors_naming_a_list_or_tag_go_to_that_subscription_not_the_oldest() {
+    let mut sim = Sim::new(config(vec![
+        Channel::list("42"),
+        Channel::hashtag("rust", false),
+    ]));
+    let id = open(&mut sim);
+    message(
+        &mut sim,
+        id,
+        Bytes::from_static(br#"{"error":"Missing tag name parameter","status":400}"#),
+    );
+    message(
+        &mut sim,
+        id,
+        Bytes::from_static(br#"{"error":"Not authorized to stream this list","status":401}"#),
+    );
+    // An error naming no kind of stream goes to the oldest one still unconfirmed.
+    message(
+        &mut sim,
+        id,
+        Bytes::from_static(br#"{"error":"Something went wrong","status":500}"#),
+    );
+    // A list error with no list left unconfirmed is tied to no subscription.
+    message(
+        &mut sim,
+        id,
+        Bytes::from_static(br#"{"error":"Not authorized to stream this list","status":401}"#),
+    );
+    let errors: Vec<(Option<Channel>, Option<u16>)> = sim
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::StreamError {
+                channel, status, ..
+            } => Some((channel.clone(), *status)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (Some(Channel::hashtag("rust", false)), Some(400)),
+            (Some(Channel::list("42")), Some(401)),
+            (Some(public()), Some(500)),
+            (None, Some(401)),
+        ]
+    );
+    // The refused ones are dropped; `public` (a 500 is not a refusal) stays.
+    assert_eq!(sim.session.subscriptions().collect::<Vec<_>>(), [&public()]);
+    assert!(sim.finished.is_none());
 }

@@ -11,6 +11,10 @@
 //! | `handle = mastodon.stream_user(listener, run_async=True)` | `let handle = client.stream_user().spawn(listener)` |
 //! | `handle.close()`, `handle.is_alive()`, `handle.is_receiving()` | the same on [`StreamHandle`], plus [`join`](StreamHandle::join) |
 //!
+//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket the same way: a
+//! [`WsStream`] iterates, runs or spawns like an [`EventStream`], and its subscriptions
+//! change while it runs, from any thread ([`WsController`]).
+//!
 //! Reconnects, backoff and catch-up are the session's, exactly as in the async API: this
 //! module only blocks on the smol driver (`smol::block_on`), it has no loop of its own.
 //!
@@ -49,6 +53,7 @@ use mastostream_proto::session::{Instance, Item, SessionConfig};
 use mastostream_proto::{Channel, Error, Id, PublicScope};
 
 use crate::ConfigError;
+pub use crate::WsController;
 use crate::driver::Control;
 
 /// A Mastodon streaming client whose calls block: the blocking twin of
@@ -181,6 +186,12 @@ impl Client {
     /// `direct`: your direct conversations.
     pub fn stream_direct(&self) -> EventStream {
         self.inner.stream_direct().into()
+    }
+
+    /// Mastodon's multiplexed WebSocket: one connection for every stream in `channels`,
+    /// changed while it runs; see [`crate::Client::websocket`].
+    pub fn websocket(&self, channels: impl IntoIterator<Item = Channel>) -> WsStream {
+        self.inner.websocket(channels).into()
     }
 
     /// Whether the streaming server is up (`GET /api/v1/streaming/health` answers `OK`).
@@ -325,5 +336,155 @@ impl StreamHandle {
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => Ok(()),
         }
+    }
+}
+
+/// Many Mastodon streams on one WebSocket, blocking (see [`Client::websocket`]): an
+/// [`Iterator`] of `Result<Item, Error>`, a listener run loop ([`run`](WsStream::run)), or
+/// a background thread ([`spawn`](WsStream::spawn)), whose subscriptions change while it
+/// runs, from here or from a [`WsController`] on any thread.
+///
+/// Nothing happens until it is used. Closing it sends the server a close frame.
+pub struct WsStream {
+    inner: crate::WsStream,
+}
+
+impl fmt::Debug for WsStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("blocking::WsStream")
+            .field(&self.inner)
+            .finish()
+    }
+}
+
+impl From<crate::WsStream> for WsStream {
+    fn from(inner: crate::WsStream) -> WsStream {
+        WsStream { inner }
+    }
+}
+
+impl WsStream {
+    /// Adds a stream (subscribed at once when connected).
+    pub fn subscribe(&self, channel: Channel) {
+        self.inner.subscribe(channel);
+    }
+
+    /// Removes a stream (unsubscribed at once when connected).
+    pub fn unsubscribe(&self, channel: Channel) {
+        self.inner.unsubscribe(channel);
+    }
+
+    /// The streams subscribed: those asked for, less those removed and those the server
+    /// refused.
+    pub fn subscriptions(&self) -> Vec<Channel> {
+        self.inner.subscriptions()
+    }
+
+    /// A handle that changes the subscriptions, or closes the stream, from any thread
+    /// (while this one blocks in [`Iterator::next`], say).
+    pub fn controller(&self) -> WsController {
+        self.inner.controller()
+    }
+
+    /// Asks the stream to close: the iterator then ends (`None`) without an error.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether the connection is live now.
+    pub fn is_receiving(&self) -> bool {
+        self.inner.is_receiving()
+    }
+
+    /// Drives `listener` on this thread until the stream ends: `Ok` when closed, `Err`
+    /// with the fatal error otherwise.
+    pub fn run<L: Listener + ?Sized>(self, listener: &mut L) -> Result<(), Error> {
+        smol::block_on(self.inner.run(listener))
+    }
+
+    /// Runs the stream on a thread of its own, driving `listener`.
+    ///
+    /// # Panics
+    /// If the operating system cannot start a thread.
+    pub fn spawn<L: Listener + Send + 'static>(self, mut listener: L) -> WsHandle {
+        let controller = self.inner.controller();
+        let control = controller.control.clone();
+        let thread = std::thread::Builder::new()
+            .name("mastostream websocket".to_owned())
+            .spawn(move || self.run(&mut listener))
+            .expect("failed to start the stream's thread");
+        WsHandle {
+            controller,
+            handle: StreamHandle {
+                control,
+                thread: Some(thread),
+            },
+        }
+    }
+
+    /// The async stream underneath.
+    pub fn into_async(self) -> crate::WsStream {
+        self.inner
+    }
+}
+
+impl Iterator for WsStream {
+    type Item = Result<Item, Error>;
+
+    /// Blocks until the next item (or the end).
+    fn next(&mut self) -> Option<Self::Item> {
+        smol::block_on(futures_lite::StreamExt::next(&mut self.inner))
+    }
+}
+
+/// A [`WsStream`] running on a thread of its own (see [`WsStream::spawn`]): a
+/// [`StreamHandle`] that can also change the subscriptions. Dropping it leaves the stream
+/// running; [`close`](WsHandle::close) stops it.
+#[derive(Debug)]
+pub struct WsHandle {
+    controller: WsController,
+    handle: StreamHandle,
+}
+
+impl WsHandle {
+    /// Adds a stream.
+    pub fn subscribe(&self, channel: Channel) {
+        self.controller.subscribe(channel);
+    }
+
+    /// Removes a stream.
+    pub fn unsubscribe(&self, channel: Channel) {
+        self.controller.unsubscribe(channel);
+    }
+
+    /// The streams subscribed.
+    pub fn subscriptions(&self) -> Vec<Channel> {
+        self.controller.subscriptions()
+    }
+
+    /// A controller for other threads.
+    pub fn controller(&self) -> WsController {
+        self.controller.clone()
+    }
+
+    /// Asks the stream to close; it finishes cleanly soon after.
+    pub fn close(&self) {
+        self.handle.close();
+    }
+
+    /// Whether the stream's thread is still running.
+    pub fn is_alive(&self) -> bool {
+        self.handle.is_alive()
+    }
+
+    /// Whether the connection is live now.
+    pub fn is_receiving(&self) -> bool {
+        self.handle.is_receiving()
+    }
+
+    /// Blocks until the stream ends: `Ok` once closed, or the fatal error that stopped it.
+    /// Re-raises a panic of the listener.
+    pub fn join(self) -> Result<(), Error> {
+        self.handle.join()
     }
 }

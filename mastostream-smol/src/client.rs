@@ -9,13 +9,14 @@ use futures_rustls::rustls::pki_types::CertificateDer;
 use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
 use mastostream_proto::http::Token;
 use mastostream_proto::session::{
-    Instance, OneShot, Response, SessionConfig, Timeouts, UrlError, parse_health,
+    Instance, OneShot, Response, SessionConfig, StreamTransport, Timeouts, UrlError, parse_health,
     parse_streaming_url,
 };
 use mastostream_proto::{Channel, Error, Id, PublicScope};
 
 use crate::driver::{Control, Driver, Step, now};
 use crate::stream::EventStream;
+use crate::websocket::WsStream;
 
 /// Why a [`Client`] could not be configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +198,19 @@ impl Client {
         cfg
     }
 
+    /// The configuration of a WebSocket session subscribed to `channels` (with none, to
+    /// `user`, which [`Client::websocket`] unsubscribes before the connection is up).
+    pub(crate) fn websocket_config(&self, channels: &[Channel]) -> SessionConfig {
+        let (first, more) = match channels.split_first() {
+            Some((first, more)) => (first.clone(), more.to_vec()),
+            None => (Channel::User, Vec::new()),
+        };
+        let mut cfg = self.session_config(first);
+        cfg.transport = StreamTransport::WebSocket;
+        cfg.subscriptions = more;
+        cfg
+    }
+
     pub(crate) fn discovers(&self) -> bool {
         self.discover && self.streaming.is_none()
     }
@@ -248,6 +262,19 @@ impl Client {
     /// `direct`: your direct conversations.
     pub fn stream_direct(&self) -> EventStream {
         self.stream(Channel::Direct)
+    }
+
+    /// Mastodon's multiplexed WebSocket (`wss://…/api/v1/streaming`): one connection
+    /// carrying every stream in `channels`, with more added or removed while it runs
+    /// ([`WsStream::subscribe`], [`WsStream::unsubscribe`]). Every live event arrives as
+    /// [`Item::StreamEvent`](crate::Item::StreamEvent), tagged with the stream it came
+    /// from. After a reconnect every subscription is sent again and each one's timelines
+    /// are caught up over REST. `channels` may be empty.
+    ///
+    /// The streaming URL is discovered as for SSE streams (a `wss://` URL); the token
+    /// travels in the upgrade's `Authorization` header, never in the URL.
+    pub fn websocket(&self, channels: impl IntoIterator<Item = Channel>) -> WsStream {
+        WsStream::new(self.clone(), channels.into_iter().collect())
     }
 
     /// Whether the streaming server is up: `GET /api/v1/streaming/health` answers `OK`.

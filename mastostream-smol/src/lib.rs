@@ -95,6 +95,56 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Many streams on one WebSocket
+//!
+//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket (`wss://…/api/v1/streaming`;
+//! the only transport GoToSocial offers), with the same API as `mastostream-tokio`'s.
+//! Streams are added and removed while it runs ([`WsStream`], or a [`WsController`] from
+//! any task or thread), every live event says which stream it came from, and after a
+//! reconnect every subscription is sent again and each one's timelines are caught up over
+//! REST. The framing is async-tungstenite's over the same futures-rustls configuration as
+//! SSE streams; the token goes in the upgrade's `Authorization` header. Closing the stream
+//! sends the server a close frame. [`blocking::Client::websocket`] is the same without an
+//! async runtime.
+//!
+//! ```
+//! use futures_lite::StreamExt;
+//! use mastostream_smol::{Channel, Client, Event, Item, PublicScope};
+//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions { token: Some("s3cr3t".into()), ..Default::default() }));
+//! # let url = server.url();
+//! # let s = server.clone();
+//! # let publisher = std::thread::spawn(move || {
+//! #     assert!(s.wait_ws(std::time::Duration::from_secs(5), |ws| ws.last().is_some_and(|c| c.subscriptions.len() == 3)));
+//! #     s.publish_update();
+//! # });
+//! smol::block_on(async {
+//!     let client = Client::new(&url)?.token("s3cr3t");
+//!     let public = Channel::Public { scope: PublicScope::Local, only_media: false };
+//!     let mut stream = client.websocket([Channel::User, public.clone()]);
+//!     // From any task or thread: `stream.controller()` is a cloneable handle.
+//!     stream.subscribe(Channel::hashtag("rust", false));
+//!     while let Some(item) = stream.next().await {
+//!         match item? {
+//!             Item::StreamEvent { stream: name, event: Event::Update(status), .. } => {
+//!                 // `name` is the server's stream array: ["user"], ["hashtag", "rust"], ...
+//!                 println!("{name:?} {}: {}", status.account.acct, status.content);
+//! #               break;
+//!             }
+//!             Item::StreamError { channel, error, .. } => eprintln!("{channel:?} refused: {error}"),
+//!             Item::Recovered(event) => println!("missed while away: {}", event.summary_json()),
+//!             _ => {}
+//!         }
+//!     }
+//!     stream.unsubscribe(public); // (a stream can also be dropped while it runs)
+//! #   publisher.join().unwrap();
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
 //! `stream_healthy()` asks `/api/v1/streaming/health`; streams find the streaming URL in
 //! `/api/v2/instance` first (see [`Client`]). Tracing events (target
 //! `mastostream_smol`) report connects, disconnects with their reason, backoff waits,
@@ -112,8 +162,11 @@
 
 pub mod blocking;
 mod client;
+mod control;
 mod driver;
 mod stream;
+mod websocket;
+mod ws;
 
 pub use client::{Client, ConfigError};
 pub use futures_rustls::rustls::pki_types::CertificateDer;
@@ -124,3 +177,4 @@ pub use mastostream_proto::session::{
 };
 pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, PublicScope};
 pub use stream::{EventStream, StreamHandle};
+pub use websocket::{WsController, WsHandle, WsStream};

@@ -1,5 +1,5 @@
-//! Token hygiene: the access token is sent as a header on every request and never appears
-//! in `Debug` output, errors, URLs or traces.
+//! Token hygiene: the access token is sent as a header on every request (the WebSocket
+//! upgrade too) and never appears in `Debug` output, errors, URLs or traces.
 //!
 //! Alone in its test binary on purpose: tracing caches each callsite's interest globally,
 //! and with a thread-local subscriber (`set_default`) another test thread that reaches a
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_lite::StreamExt;
-use mastostream_smol::{Backoff, Client, Event, Item};
+use mastostream_smol::{Backoff, Channel, Client, Event, Item};
 use mastostream_testkit::fake::{FakeServer, Plan, Reply, ServerOptions};
 
 fn fast_backoff(client: Client) -> Client {
@@ -114,5 +114,68 @@ fn the_token_never_appears_in_debug_errors_or_traces() {
                 Some(format!("Bearer {SECRET}").as_str())
             );
         }
+    }
+}
+
+#[test]
+fn the_token_stays_in_the_upgrade_header_over_tls() {
+    const SECRET: &str = "SECRET-ws-token-3a90";
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    // The stream is polled on this thread: its driver and runner trace here.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = FakeServer::start(ServerOptions {
+        tls: true,
+        token: Some(SECRET.into()),
+        ..ServerOptions::default()
+    });
+    let client = Client::new(&server.url())
+        .unwrap()
+        .add_root_certificate(server.ca().unwrap().ca_der().clone())
+        .unwrap()
+        .token(SECRET);
+    let mut shown = String::new();
+    let end = smol::block_on(async {
+        let mut stream = client.websocket([Channel::User]);
+        shown.push_str(&format!("{client:?} {stream:?}"));
+        loop {
+            let item = stream.next().await.unwrap().unwrap();
+            shown.push_str(&format!("{item:?}"));
+            match item {
+                Item::Connected { .. } => {
+                    server.revoke_token();
+                    server.restart();
+                }
+                Item::Reconnecting { .. } => break,
+                _ => {}
+            }
+        }
+        stream.next().await
+    });
+    let Some(Err(e)) = &end else {
+        panic!("the revoked token must end it: {end:?}")
+    };
+    assert_eq!(e.status(), Some(401));
+    shown.push_str(&format!("{e} {e:?}"));
+    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(traces.contains("opening WebSocket"), "{traces}");
+    assert!(!shown.contains(SECRET), "token in Debug or errors: {shown}");
+    assert!(!traces.contains(SECRET), "token in traces");
+    let upgrades: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_stream())
+        .collect();
+    assert_eq!(upgrades.len(), 2);
+    for r in upgrades {
+        assert!(r.tls && !r.target.contains(SECRET));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {SECRET}").as_str())
+        );
     }
 }

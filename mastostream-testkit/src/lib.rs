@@ -3,7 +3,8 @@
 //! - [`fake`]: a loopback fake Mastodon server (real TCP, real TLS with a CA made at run
 //!   time) that streams, serves the REST timelines for catch-up and misbehaves on command;
 //!   [`fake::demo`] is the `tail` examples' offline demo.
-//! - [`scenarios`]: the fault scenarios every adapter runs against it.
+//! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
+//!   [`scenarios::ws`] for the WebSocket transport).
 //! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
 //!   output lines, exit codes, the demo), so both print exactly the same.
 //! - [`corpus`]: a deterministic, realistic generator of Mastodon streaming-API (SSE)

@@ -72,6 +72,52 @@
 //! # }
 //! ```
 //!
+//! ## Many streams on one WebSocket
+//!
+//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket (`wss://…/api/v1/streaming`;
+//! the only transport GoToSocial offers). Streams are added and removed while it runs, every
+//! live event says which stream it came from, and after a reconnect every subscription is
+//! sent again and each one's timelines are caught up over REST. The framing is
+//! tokio-tungstenite's over the same rustls configuration as SSE streams; the token goes in
+//! the upgrade's `Authorization` header.
+//!
+//! ```
+//! use futures::StreamExt;
+//! use mastostream_tokio::{Channel, Client, Event, Item, PublicScope};
+//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions { token: Some("s3cr3t".into()), ..Default::default() }));
+//! # let url = server.url();
+//! # let s = server.clone();
+//! # let publisher = std::thread::spawn(move || {
+//! #     assert!(s.wait_ws(std::time::Duration::from_secs(5), |ws| ws.last().is_some_and(|c| c.subscriptions.len() == 3)));
+//! #     s.publish_update();
+//! # });
+//! let client = Client::new(&url)?.token("s3cr3t");
+//! let public = Channel::Public { scope: PublicScope::Local, only_media: false };
+//! let mut stream = client.websocket([Channel::User, public.clone()]);
+//! // From any task: `stream.controller()` is a cloneable handle.
+//! stream.subscribe(Channel::hashtag("rust", false));
+//! while let Some(item) = stream.next().await {
+//!     match item? {
+//!         Item::StreamEvent { stream: name, event: Event::Update(status), .. } => {
+//!             // `name` is the server's stream array: ["user"], ["hashtag", "rust"], ...
+//!             println!("{name:?} {}: {}", status.account.acct, status.content);
+//! #           break;
+//!         }
+//!         Item::StreamError { channel, error, .. } => eprintln!("{channel:?} refused: {error}"),
+//!         Item::Recovered(event) => println!("missed while away: {}", event.summary_json()),
+//!         _ => {}
+//!     }
+//! }
+//! stream.unsubscribe(public); // (a stream can also be dropped while it runs)
+//! # publisher.join().unwrap();
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! `stream_healthy()` asks `/api/v1/streaming/health`; streams find the streaming URL in
 //! `/api/v2/instance` first (see [`Client`]). Tracing events (target
 //! `mastostream_tokio`) report connects, disconnects with their reason, backoff waits,
@@ -85,8 +131,11 @@
 #![warn(missing_docs)]
 
 mod client;
+mod control;
 mod driver;
 mod stream;
+mod websocket;
+mod ws;
 
 pub use client::{Client, ConfigError};
 pub use mastostream_proto as proto;
@@ -97,3 +146,4 @@ pub use mastostream_proto::session::{
 pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, PublicScope};
 pub use stream::{EventStream, StreamHandle};
 pub use tokio_rustls::rustls::pki_types::CertificateDer;
+pub use websocket::{WsController, WsHandle, WsStream};

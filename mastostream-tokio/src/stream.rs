@@ -16,6 +16,65 @@ use tokio::task::JoinHandle;
 use crate::client::Client;
 use crate::driver::{Control, Driver, Step, now};
 
+/// What a stream connects to.
+#[derive(Clone, Debug)]
+pub(crate) enum Spec {
+    /// One SSE stream.
+    Sse(Channel),
+    /// Mastodon's multiplexed WebSocket with these first subscriptions.
+    Ws(Vec<Channel>),
+}
+
+/// The item stream behind [`EventStream`] and [`WsStream`](crate::WsStream).
+pub(crate) struct Core {
+    inner: Pin<Box<dyn Stream<Item = Result<Item, Error>> + Send>>,
+    pub(crate) control: Arc<Control>,
+    done: bool,
+}
+
+impl Core {
+    pub(crate) fn new(client: Client, spec: Spec, control: Arc<Control>) -> Core {
+        let runner = Runner {
+            client,
+            spec,
+            control: control.clone(),
+            phase: Phase::Start,
+        };
+        let inner = Box::pin(futures_util::stream::unfold(runner, |mut r| async move {
+            let next = r.next().await?;
+            Some((next, r))
+        }));
+        Core {
+            inner,
+            control,
+            done: false,
+        }
+    }
+
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Item, Error>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let next = self.inner.as_mut().poll_next(cx);
+        if let Poll::Ready(None) = next {
+            self.done = true;
+        }
+        next
+    }
+}
+
+/// Drives `listener` with every item of `stream` until it ends.
+pub(crate) async fn run<S, L>(mut stream: S, listener: &mut L) -> Result<(), Error>
+where
+    S: Stream<Item = Result<Item, Error>> + Unpin,
+    L: Listener + ?Sized,
+{
+    while let Some(next) = futures_util::StreamExt::next(&mut stream).await {
+        dispatch(listener, next?);
+    }
+    Ok(())
+}
+
 /// One Mastodon stream: it reconnects with backoff, catches up over REST after each
 /// reconnect, and ends only when closed or stopped by an error that retrying cannot fix.
 ///
@@ -28,17 +87,15 @@ use crate::driver::{Control, Driver, Step, now};
 ///
 /// Dropping it closes its connections at once.
 pub struct EventStream {
-    inner: Pin<Box<dyn Stream<Item = Result<Item, Error>> + Send>>,
-    control: Arc<Control>,
+    core: Core,
     channel: Channel,
-    done: bool,
 }
 
 impl fmt::Debug for EventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStream")
             .field("channel", &self.channel)
-            .field("receiving", &self.control.is_receiving())
+            .field("receiving", &self.core.control.is_receiving())
             .finish_non_exhaustive()
     }
 }
@@ -46,21 +103,9 @@ impl fmt::Debug for EventStream {
 impl EventStream {
     pub(crate) fn new(client: Client, channel: Channel) -> EventStream {
         let control = Arc::new(Control::default());
-        let runner = Runner {
-            client,
-            channel: channel.clone(),
-            control: control.clone(),
-            phase: Phase::Start,
-        };
-        let inner = Box::pin(futures_util::stream::unfold(runner, |mut r| async move {
-            let next = r.next().await?;
-            Some((next, r))
-        }));
         EventStream {
-            inner,
-            control,
+            core: Core::new(client, Spec::Sse(channel.clone()), control),
             channel,
-            done: false,
         }
     }
 
@@ -72,28 +117,25 @@ impl EventStream {
     /// Asks the stream to close: connections are closed and the stream ends (`None`)
     /// without an error.
     pub fn close(&self) {
-        self.control.close();
+        self.core.control.close();
     }
 
     /// Whether the stream is live now (connected, and hearing from the server within the
     /// idle timeout).
     pub fn is_receiving(&self) -> bool {
-        self.control.is_receiving()
+        self.core.control.is_receiving()
     }
 
     /// Drives `listener` until the stream ends: `Ok` when closed, `Err` with the fatal error
     /// otherwise.
-    pub async fn run<L: Listener + ?Sized>(mut self, listener: &mut L) -> Result<(), Error> {
-        while let Some(next) = futures_util::StreamExt::next(&mut self).await {
-            dispatch(listener, next?);
-        }
-        Ok(())
+    pub async fn run<L: Listener + ?Sized>(self, listener: &mut L) -> Result<(), Error> {
+        run(self, listener).await
     }
 
     /// Runs the stream on a background task, driving `listener` (a [`Listener`] or
     /// [`Callbacks`](crate::Callbacks)). Must be called within a tokio runtime.
     pub fn spawn<L: Listener + Send + 'static>(self, mut listener: L) -> StreamHandle {
-        let control = self.control.clone();
+        let control = self.core.control.clone();
         let task = tokio::spawn(async move { self.run(&mut listener).await });
         StreamHandle { control, task }
     }
@@ -103,14 +145,7 @@ impl Stream for EventStream {
     type Item = Result<Item, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        let next = self.inner.as_mut().poll_next(cx);
-        if let Poll::Ready(None) = next {
-            self.done = true;
-        }
-        next
+        self.core.poll_next(cx)
     }
 }
 
@@ -119,8 +154,8 @@ impl Stream for EventStream {
 /// running; [`close`](StreamHandle::close) stops it.
 #[derive(Debug)]
 pub struct StreamHandle {
-    control: Arc<Control>,
-    task: JoinHandle<Result<(), Error>>,
+    pub(crate) control: Arc<Control>,
+    pub(crate) task: JoinHandle<Result<(), Error>>,
 }
 
 impl StreamHandle {
@@ -160,9 +195,28 @@ enum Phase {
 
 struct Runner {
     client: Client,
-    channel: Channel,
+    spec: Spec,
     control: Arc<Control>,
     phase: Phase,
+}
+
+impl fmt::Display for Spec {
+    /// `user`, or `websocket [public, hashtag #rust]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Spec::Sse(channel) => write!(f, "{channel}"),
+            Spec::Ws(channels) => {
+                f.write_str("websocket [")?;
+                for (i, c) in channels.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
 }
 
 impl Runner {
@@ -170,7 +224,10 @@ impl Runner {
         loop {
             match &mut self.phase {
                 Phase::Start => {
-                    let cfg = self.client.session_config(self.channel.clone());
+                    let cfg = match &self.spec {
+                        Spec::Sse(channel) => self.client.session_config(channel.clone()),
+                        Spec::Ws(channels) => self.client.websocket_config(channels),
+                    };
                     if self.client.discovers() {
                         let m = OneShot::instance_info(
                             &cfg.instance,
@@ -213,6 +270,11 @@ impl Runner {
                 }
                 Phase::Live(driver) => match driver.next().await {
                     Some(Step::Item(item)) => {
+                        if let Item::StreamError { .. } = item {
+                            // A refused subscription was dropped.
+                            let subs = driver.machine.subscriptions().cloned().collect();
+                            self.control.set_subscriptions(subs);
+                        }
                         self.observe(&item);
                         return Some(Ok(item));
                     }
@@ -221,11 +283,11 @@ impl Runner {
                         self.phase = Phase::Done;
                         return match result {
                             Ok(()) => {
-                                tracing::info!(stream = %self.channel, "stream closed");
+                                tracing::info!(stream = %self.spec, "stream closed");
                                 None
                             }
                             Err(e) => {
-                                tracing::error!(stream = %self.channel, error = %e, "stream stopped");
+                                tracing::error!(stream = %self.spec, error = %e, "stream stopped");
                                 Some(Err(e))
                             }
                         };
@@ -254,7 +316,7 @@ impl Runner {
     /// Tracks liveness and traces what happened (never the token: proto keeps it out of
     /// URLs and errors).
     fn observe(&self, item: &Item) {
-        let stream = &self.channel;
+        let stream = &self.spec;
         match item {
             Item::Connected { url } => {
                 self.control.set_receiving(true);
@@ -278,6 +340,14 @@ impl Runner {
             } => tracing::info!(%stream, %timeline, recovered, "caught up"),
             Item::Gap(gap) => {
                 tracing::warn!(%stream, timeline = %gap.timeline, reason = %gap.reason, "gap: items may be missing");
+            }
+            Item::StreamError {
+                channel,
+                status,
+                error,
+            } => {
+                let refused = channel.as_ref().map(ToString::to_string);
+                tracing::warn!(%stream, ?refused, ?status, %error, "the server refused a subscription");
             }
             _ => {}
         }

@@ -2,53 +2,13 @@
 //! real loopback TCP and real TLS with a CA made at test time. Time is tokio's paused clock:
 //! it moves only when a scenario lets it (a 45 s idle timeout takes no wall time).
 
-use std::sync::mpsc;
-use std::time::Duration;
+mod harness;
 
 use futures::StreamExt;
+use harness::{advance, hold_clock, settle, watchdog, what};
 use mastostream_testkit::fake::FakeServer;
 use mastostream_testkit::scenarios::{self, Action, Op, Run, Scenario, What};
 use mastostream_tokio::Client;
-
-/// Keeps tokio's paused clock from jumping ahead while real I/O is in flight: a running
-/// blocking task inhibits auto-advance, so time moves only by `tokio::time::advance`.
-struct ClockHold(#[allow(dead_code)] mpsc::Sender<()>);
-
-fn hold_clock() -> ClockHold {
-    let (tx, rx) = mpsc::channel::<()>();
-    tokio::task::spawn_blocking(move || {
-        let _ = rx.recv();
-    });
-    ClockHold(tx)
-}
-
-/// Exits the test process if a scenario hangs (a frozen clock cannot time it out).
-struct Watchdog(#[allow(dead_code)] mpsc::Sender<()>);
-
-fn watchdog(name: &str) -> Watchdog {
-    let (tx, rx) = mpsc::channel::<()>();
-    let name = name.to_owned();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(60)) {
-            eprintln!("scenario {name:?} hung for 60 s");
-            std::process::exit(101);
-        }
-    });
-    Watchdog(tx)
-}
-
-/// Waits a little real time (the paused clock stays put meanwhile).
-async fn settle() {
-    let _ = tokio::task::spawn_blocking(|| std::thread::sleep(scenarios::SETTLE)).await;
-}
-
-fn what(next: Option<Result<mastostream_tokio::Item, mastostream_tokio::Error>>) -> What {
-    match next {
-        Some(Ok(item)) => What::Item(item),
-        Some(Err(e)) => What::End(Err(e)),
-        None => What::End(Ok(())),
-    }
-}
 
 async fn run(scenario: &Scenario, tls: bool) -> Result<(), String> {
     let server = FakeServer::start(scenario.server_options(tls));
@@ -89,8 +49,7 @@ async fn run(scenario: &Scenario, tls: bool) -> Result<(), String> {
                         }
                     }
                     Action::Advance(d) => {
-                        // tokio rounds timer deadlines up to the next millisecond.
-                        tokio::time::advance(d + Duration::from_millis(1)).await;
+                        advance(d).await;
                         action = run.resume();
                     }
                     Action::Close => {
@@ -106,12 +65,7 @@ async fn run(scenario: &Scenario, tls: bool) -> Result<(), String> {
 }
 
 async fn scenario(index: usize, tls: bool) {
-    if std::env::var_os("SCENARIO_TRACE").is_some() {
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_test_writer()
-            .try_init();
-    }
+    harness::tracing();
     let _clock = hold_clock();
     let all = scenarios::all();
     let scenario = &all[index];

@@ -41,3 +41,29 @@ fn a_401_exits_1_with_the_servers_message() {
 fn ctrl_c_closes_cleanly_and_exits_0() {
     contract::interrupt(exe());
 }
+
+#[test]
+fn ws_demo_json_tags_every_line_with_its_stream() {
+    contract::ws_demo_json(exe());
+}
+
+#[test]
+fn ws_pairs_tags_and_lists_with_their_streams() {
+    contract::ws_arguments(exe());
+}
+
+#[test]
+fn ws_refused_subscription_is_a_line_and_the_rest_goes_on() {
+    contract::ws_refused_subscription(exe());
+}
+
+#[test]
+fn ws_refused_upgrade_exits_1() {
+    contract::ws_fatal_error(exe());
+}
+
+#[cfg(unix)]
+#[test]
+fn ws_ctrl_c_sends_a_close_frame_and_exits_0() {
+    contract::ws_interrupt(exe());
+}

@@ -202,9 +202,12 @@ pub enum Item {
     /// The WebSocket server reported an error, typically a refused subscription (a
     /// refused subscription is dropped, not retried).
     StreamError {
-        /// The subscription the error most likely answers: Mastodon's error messages name
-        /// no stream, so this is the oldest subscription sent and not yet confirmed by an
-        /// event (within 10 s), if any.
+        /// The subscription the error most likely answers. Mastodon's error messages name
+        /// no stream, so this is a subscription sent within the last 10 s and not yet
+        /// confirmed by an event: for a message about a list (`Not authorized to stream
+        /// this list`) or a tag (`Missing tag name parameter`) the oldest such list or
+        /// hashtag subscription, otherwise the oldest such subscription; `None` if none
+        /// fits.
         channel: Option<Channel>,
         /// The HTTP-like status the server gave.
         status: Option<u16>,
@@ -214,7 +217,8 @@ pub enum Item {
     /// The stream is live (the server answered `200 text/event-stream`, or the WebSocket
     /// upgrade succeeded).
     Connected {
-        /// The stream's URL (it never contains the token).
+        /// The stream's URL (`https://…/api/v1/streaming/…` for SSE, `wss://…` for a
+        /// WebSocket; it never contains the token).
         url: String,
     },
     /// A live stream was lost; the session will reconnect (see [`Item::Reconnecting`])
@@ -253,6 +257,10 @@ pub struct WsRequest {
     /// Headers to send with the upgrade (`Authorization: Bearer …` when there is a token,
     /// `User-Agent`).
     pub headers: Vec<(String, String)>,
+    /// The largest message (and frame) to accept, in bytes: twice
+    /// [`Limits::max_event`](crate::Limits::max_event), room for the envelope and the
+    /// escaping of a payload encoded twice. A larger message is a transport error.
+    pub max_message: usize,
 }
 
 impl fmt::Debug for WsRequest {
@@ -272,6 +280,7 @@ impl fmt::Debug for WsRequest {
         f.debug_struct("WsRequest")
             .field("url", &self.url)
             .field("headers", &headers)
+            .field("max_message", &self.max_message)
             .finish()
     }
 }

@@ -324,11 +324,16 @@ impl Session {
     }
 
     pub(super) fn went_live(&mut self) {
-        let Some((t, _)) = &mut self.stream else {
+        let Some((t, reader)) = &mut self.stream else {
             return;
         };
         t.head_received(self.now);
         let url = t.instance.absolute(&t.target);
+        // A WebSocket's URL has its own scheme: `wss://` (or `ws://`).
+        let url = match reader {
+            Reader::Ws { .. } => url.replacen("http", "ws", 1),
+            Reader::Sse(_) => url,
+        };
         self.state = State::Live { since: self.now };
         self.redirects = 0;
         self.emit(Item::Connected { url });

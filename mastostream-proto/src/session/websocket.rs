@@ -38,6 +38,7 @@ impl Session {
         let request = WsRequest {
             url: format!("{scheme}://{}{target}", base.host_header()),
             headers,
+            max_message: self.cfg.limits.max_event.saturating_mul(2),
         };
         let id = self.id();
         let output = Output::ConnectWebSocket {
@@ -144,7 +145,7 @@ impl Session {
                 self.live_event(event, Origin::Ws { stream, channel });
             }
             Ok(WsMessage::Error { error, status }) => {
-                let channel = pending.pop_front().map(|(c, _)| c);
+                let channel = blamed(pending, &error);
                 // A refused subscription is not retried on every reconnect.
                 if let (Some(c), Some(400..=499)) = (&channel, status) {
                     self.remove_route(c);
@@ -200,4 +201,29 @@ impl Session {
         let message = server_message(&head, &body);
         self.stream_failed(ErrorKind::Status { head, message }.into());
     }
+}
+
+/// The subscription an error most likely answers, taken out of `pending`. Mastodon's
+/// messages name no stream, but some name a kind of stream (`Missing tag name parameter`,
+/// `Not authorized to stream this list`): those go to the oldest unconfirmed subscription
+/// of that kind (none if there is none); any other error to the oldest unconfirmed one.
+fn blamed(pending: &mut VecDeque<(Channel, Instant)>, error: &str) -> Option<Channel> {
+    let lower = error.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let names = |w: &[&str]| words.iter().any(|x| w.contains(x));
+    let at = if names(&["list"]) {
+        pending
+            .iter()
+            .position(|(c, _)| matches!(c, Channel::List { .. }))
+    } else if names(&["tag", "hashtag"]) {
+        pending
+            .iter()
+            .position(|(c, _)| matches!(c, Channel::Hashtag { .. }))
+    } else {
+        (!pending.is_empty()).then_some(0)
+    };
+    at.and_then(|i| pending.remove(i)).map(|(c, _)| c)
 }

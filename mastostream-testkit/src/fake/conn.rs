@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::http::{Conn, RecordedRequest, Reply, STREAM_HEAD, chunk, json_string, read_request};
 use super::store::{Collection, Page, link_header, page_body};
-use super::{Cmd, Cut, Inject, Live, Plan, Shared, StreamPlan};
+use super::{Cmd, Cut, Inject, Live, Plan, Shared, StreamPlan, ws};
 
 pub(super) fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener, streaming_port: bool) {
     for tcp in listener.incoming() {
@@ -82,6 +82,22 @@ fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io
             body: b"OK".to_vec(),
         };
         return reply(conn, &ok);
+    }
+    if ws::is_upgrade(req) {
+        if shared.opts.separate_streaming && !req.streaming_port {
+            return reply(conn, &Reply::error(404, "Not Found", "Not found"));
+        }
+        if let Err(message) = check_token(shared, req) {
+            conn.write_all(&ws::refusal(401, "Unauthorized", message))?;
+            return conn.flush();
+        }
+        let plan = shared.lock().plans.pop_front().unwrap_or_default();
+        return match plan {
+            Plan::Reply(r) => reply(conn, &r),
+            Plan::Hangup => Ok(()),
+            Plan::Silent => wait_for_close(conn),
+            Plan::Stream(p) => ws::serve(shared, conn, req, id, &p),
+        };
     }
     if req.is_stream() {
         if shared.opts.separate_streaming && !req.streaming_port {
@@ -162,17 +178,25 @@ fn rest_collection(path: &str) -> Option<(Collection, usize)> {
 
 /// Mastodon's token check: `Authorization: Bearer` (or the `access_token` query parameter).
 fn authorize(shared: &Shared, req: &RecordedRequest) -> Result<(), Reply> {
+    check_token(shared, req).map_err(Reply::unauthorized)
+}
+
+/// The token check, with Mastodon's `401` message on failure. A WebSocket upgrade may also
+/// carry the token in `Sec-WebSocket-Protocol`.
+fn check_token(shared: &Shared, req: &RecordedRequest) -> Result<(), &'static str> {
     let Some(want) = &shared.opts.token else {
         return Ok(());
     };
     let given = req
         .header("authorization")
         .and_then(|v| v.strip_prefix("Bearer "))
-        .or_else(|| req.param("access_token"));
+        .or_else(|| req.param("access_token"))
+        .or_else(|| ws::protocol_token(req).filter(|_| ws::is_upgrade(req)));
+    let revoked = shared.lock().revoked;
     match given {
-        None => Err(Reply::unauthorized("Missing access token")),
-        Some(t) if t == want => Ok(()),
-        Some(_) => Err(Reply::unauthorized("Invalid access token")),
+        None => Err("Missing access token"),
+        Some(t) if t == want && !revoked => Ok(()),
+        Some(_) => Err("Invalid access token"),
     }
 }
 
@@ -301,6 +325,7 @@ fn stream(shared: &Shared, conn: &mut Conn, id: u64, plan: &StreamPlan) -> io::R
                 w.chunk(&bytes)?;
                 continue;
             }
+            Cmd::Targeted(_) => continue,
             Cmd::Cut(cut) => cut,
         };
         // Leave the live set before the peer can see the cut.

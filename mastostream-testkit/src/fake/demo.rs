@@ -1,5 +1,6 @@
 //! The offline demo: a finite, realistic stream from the corpus generator, served by a
-//! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats, for the `tail` examples.
+//! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats (or over its WebSocket
+//! endpoint, with pings, to a client that connects there), for the `tail` examples.
 //!
 //! The script, in wall-clock time (about three seconds with the defaults):
 //! 1. Waits for the client's stream.
@@ -17,7 +18,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 use crate::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
@@ -127,9 +128,10 @@ fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
             return true;
         }
     };
-    if !wait(&|opened, _| opened >= 1) {
+    if !wait(&|opened, live| opened >= 1 && live >= 1) {
         return;
     }
+    settle_subscriptions(server);
     let mut published = 0usize;
     for item in corpus::events(&corpus_config(opts)) {
         if stop.load(Ordering::SeqCst) {
@@ -153,6 +155,29 @@ fn feed(server: &FakeServer, stop: &AtomicBool, opts: &DemoOptions) {
     }
     server.plan([Plan::Reply(Reply::error(END_STATUS, "Gone", END_MESSAGE))]);
     server.cut_streams(Cut::End);
+}
+
+/// A WebSocket client is live from its first subscription: waits (at most a second) until
+/// it has sent nothing new for 50 ms, so that every stream it asked for is subscribed.
+fn settle_subscriptions(server: &FakeServer) {
+    let sent = || -> usize {
+        server
+            .ws_connections()
+            .iter()
+            .map(|c| c.messages.len())
+            .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut last = sent();
+    let mut quiet_since = Instant::now();
+    while Instant::now() < deadline && quiet_since.elapsed() < Duration::from_millis(50) {
+        thread::sleep(Duration::from_millis(5));
+        let now = sent();
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
 }
 
 impl Drop for Demo {

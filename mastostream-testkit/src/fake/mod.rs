@@ -12,13 +12,19 @@
 //!   hashtag, hashtag/local, list, direct}`: `200 text/event-stream`, chunked, `:)` first,
 //!   then every published event as two writes (`event: NAME\n`, `data: PAYLOAD\n\n`), as
 //!   Mastodon does; unknown streams and missing parameters get Mastodon's `400`s.
+//! - `GET /api/v1/streaming` with `Upgrade: websocket`: Mastodon's multiplexed WebSocket
+//!   (subscribe and unsubscribe messages, events tagged with their stream and payloads
+//!   encoded twice, refusals as `{"error":...,"status":...}`, pings as heartbeats; see
+//!   [`WsConnection`] for what is recorded, [`FakeServer::forbid_list`] and
+//!   [`FakeServer::revoke_token`] for refusals).
 //! - `GET /api/v1/streaming/health`: `OK`.
 //! - `GET /api/v2/instance`: the streaming URL in `configuration.urls.streaming`.
 //! - `GET /api/v1/timelines/{home, public, tag/:tag, list/:id}`, `/api/v1/notifications`,
 //!   `/api/v1/conversations`: the published items, newest first, honouring `min_id`,
 //!   `since_id`, `max_id` and `limit`, with `Link` headers.
 //!
-//! Each stream request takes the next queued [`Plan`] (a normal stream when none is queued):
+//! Each stream request (a WebSocket upgrade too) takes the next queued [`Plan`] (a normal
+//! stream when none is queued):
 //! an error [`Reply`], silence, or a stream that writes one byte at a time, injects garbage
 //! or an endless line, and drops, stalls or ends after some events. Every request is
 //! recorded ([`FakeServer::requests`]).
@@ -42,6 +48,7 @@ pub mod demo;
 mod http;
 mod store;
 mod tls;
+mod ws;
 
 use std::collections::VecDeque;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -53,6 +60,7 @@ use std::time::{Duration, Instant};
 pub use http::{RecordedRequest, Reply};
 pub use store::Collection;
 pub use tls::TestCa;
+pub use ws::WsConnection;
 
 use crate::corpus::{EventKind, Generator, START_MS, StreamEvent, snowflake};
 use store::Store;
@@ -119,12 +127,15 @@ pub struct StreamPlan {
 /// Bytes a stream writes besides the published events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Inject {
-    /// SSE body bytes, sent as one chunk (properly framed).
+    /// SSE body bytes, sent as one chunk (properly framed). Over a WebSocket: one text
+    /// message (binary when not UTF-8).
     Body(Vec<u8>),
     /// An `event: update` whose `data:` line is this many bytes long, sent in 64 KiB
-    /// chunks, then ended (`\n\n`).
+    /// chunks, then ended (`\n\n`). Over a WebSocket: an `update` message with a payload
+    /// this long.
     EndlessLine(usize),
-    /// Bytes written as they are, outside the chunked framing (breaks it).
+    /// Bytes written as they are, outside the chunked framing (breaks it). Over a
+    /// WebSocket: outside the WebSocket framing.
     Raw(Vec<u8>),
 }
 
@@ -133,11 +144,13 @@ pub enum Inject {
 pub enum Cut {
     /// Close the connection before the next event.
     Drop,
-    /// Write the next event's `event:` line and half its `data:` line, then close.
+    /// Write the next event's `event:` line and half its `data:` line, then close. Over a
+    /// WebSocket: half the next message's frame.
     DropMidEvent,
-    /// Stop writing (events and heartbeats) but keep the connection open.
+    /// Stop writing (events and heartbeats; over a WebSocket, pings) but keep the
+    /// connection open.
     Stall,
-    /// End the body cleanly (`0\r\n\r\n`) and close.
+    /// End the body cleanly (`0\r\n\r\n`) and close. Over a WebSocket: a close frame.
     End,
 }
 
@@ -145,16 +158,21 @@ pub enum Cut {
 #[derive(Debug)]
 enum Cmd {
     Event(Arc<Wire>),
+    /// For one WebSocket stream only (SSE streams ignore it).
+    Targeted(Arc<ws::Targeted>),
     Heartbeat,
     Raw(Vec<u8>),
     Cut(Cut),
 }
 
-/// An event as the two writes Mastodon makes.
+/// An event as the two writes Mastodon makes over SSE, and its name and payload for
+/// WebSocket messages.
 #[derive(Debug)]
 struct Wire {
     event: Vec<u8>,
     data: Vec<u8>,
+    name: String,
+    payload: String,
 }
 
 #[derive(Debug)]
@@ -171,6 +189,9 @@ struct State {
     live: Vec<Live>,
     sockets: Vec<(u64, TcpStream)>,
     requests: Vec<RecordedRequest>,
+    ws: Vec<WsConnection>,
+    forbidden_lists: Vec<String>,
+    revoked: bool,
     streams_opened: usize,
     next_conn: u64,
     seq: u64,
@@ -282,12 +303,13 @@ impl FakeServer {
         self.shared.lock().requests.clone()
     }
 
-    /// How many streams were answered `200` so far.
+    /// How many streams were answered `200` so far (a WebSocket connection counts from
+    /// its first accepted subscription).
     pub fn streams_opened(&self) -> usize {
         self.shared.lock().streams_opened
     }
 
-    /// How many streams are live now.
+    /// How many streams are live now (WebSocket connections with a subscription).
     pub fn live_streams(&self) -> usize {
         self.shared.lock().live.len()
     }
@@ -308,6 +330,33 @@ impl FakeServer {
         let mut st = self.shared.lock();
         loop {
             if pred(st.streams_opened, st.live.len(), &st.requests) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = self
+                .shared
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Waits (at most `timeout`) until `pred` holds for the WebSocket connections so far
+    /// (as [`ws_connections`](FakeServer::ws_connections) lists them). Returns whether it
+    /// held.
+    pub fn wait_ws(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&[WsConnection]) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut st = self.shared.lock();
+        loop {
+            if pred(&st.ws) {
                 return true;
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -398,6 +447,8 @@ impl FakeServer {
         let wire = Arc::new(Wire {
             event: format!("event: {name}\n").into_bytes(),
             data: format!("data: {data}\n\n").into_bytes(),
+            name: name.to_owned(),
+            payload: data.to_owned(),
         });
         let mut st = self.shared.lock();
         if let Some((c, key)) = store {
@@ -407,12 +458,56 @@ impl FakeServer {
             .retain(|l| l.tx.send(Cmd::Event(wire.clone())).is_ok());
     }
 
-    /// Sends `:thump` to every live stream.
+    /// Publishes an event to the WebSocket subscriptions of exactly this stream (as the
+    /// server names it: `["hashtag", "rust"]`), with `data` as its payload (sent as a JSON
+    /// string, as Mastodon does). Live only: nothing is stored, and SSE streams ignore it.
+    pub fn publish_to(&self, stream: &[&str], name: &str, data: &str) {
+        let t = Arc::new(ws::Targeted {
+            stream: stream.iter().map(|s| (*s).to_owned()).collect(),
+            name: name.to_owned(),
+            data: data.to_owned(),
+        });
+        broadcast(&self.shared, || Cmd::Targeted(t.clone()));
+    }
+
+    /// Publishes a new generated status as event `name` (`update`, `status.update`) to the
+    /// WebSocket subscriptions of exactly this stream (live only, as
+    /// [`publish_to`](FakeServer::publish_to)). Returns its id.
+    pub fn publish_update_to(&self, stream: &[&str], name: &str) -> u64 {
+        let n = self.next_seq();
+        let id = snowflake(START_MS + n * 1000, n);
+        let json = self.shared.generator.status_json(id);
+        self.publish_to(stream, name, &json);
+        id
+    }
+
+    /// Sends `:thump` to every live SSE stream and a ping frame to every live WebSocket.
     pub fn heartbeat(&self) {
         broadcast(&self.shared, || Cmd::Heartbeat);
     }
 
-    /// Writes raw SSE body bytes (one chunk) to every live stream.
+    /// Refuses WebSocket subscriptions to this list from now on, as Mastodon refuses a list
+    /// the token's account does not own: `{"error":"Not authorized to stream this
+    /// list","status":401}`.
+    pub fn forbid_list(&self, id: &str) {
+        self.shared.lock().forbidden_lists.push(id.to_owned());
+    }
+
+    /// Revokes the server's token (as an expired or revoked token): from now on every
+    /// request that needs it is refused with `401 Invalid access token` (a WebSocket upgrade
+    /// with `X-Error-Message`). Connections already open stay open.
+    pub fn revoke_token(&self) {
+        self.shared.lock().revoked = true;
+    }
+
+    /// Every WebSocket connection so far, in accept order: what its client sent and what
+    /// it is subscribed to.
+    pub fn ws_connections(&self) -> Vec<WsConnection> {
+        self.shared.lock().ws.clone()
+    }
+
+    /// Writes raw SSE body bytes (one chunk) to every live SSE stream, and sends them as one
+    /// text message (binary when not UTF-8) to every live WebSocket.
     pub fn send_raw(&self, body: &[u8]) {
         broadcast(&self.shared, || Cmd::Raw(body.to_vec()));
     }
@@ -481,3 +576,5 @@ impl Drop for FakeServer {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ws_tests;

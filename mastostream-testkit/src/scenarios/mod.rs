@@ -1,5 +1,6 @@
 //! The fault scenarios every adapter runs against the [`FakeServer`],
-//! on real loopback TCP and real TLS: one list, every runtime.
+//! on real loopback TCP and real TLS: one list, every runtime. The WebSocket transport's
+//! scenarios are in [`ws`], with the same harness.
 //!
 //! A [`Scenario`] is the server's setup ([`Plan`]s for its stream requests), a script of
 //! [`Step`]s (publish, wait for what the client sees, let time pass, restart) and a check of
@@ -40,6 +41,9 @@
 //! cannot be scaled.
 
 mod list;
+pub mod ws;
+mod ws_checks;
+mod ws_list;
 
 use std::time::Duration;
 
@@ -125,6 +129,9 @@ pub enum Step {
     Received(usize),
     /// Wait until the client reported this many malformed events in all.
     Malformed(usize),
+    /// Wait until the client reported this many `CaughtUp` items in all (one per timeline
+    /// per catch-up), so that what is published next is live, not recovered.
+    CaughtUp(usize),
     /// Wait for the server to have answered this many REST requests in all (anchors,
     /// catch-up pages), so that no request is in flight when time jumps.
     RestRequests(usize),
@@ -321,6 +328,9 @@ impl<'s> Run<'s> {
                         return a;
                     }
                     true
+                }
+                Step::CaughtUp(n) => {
+                    self.count(|w| matches!(w, What::Item(Item::CaughtUp { .. }))) >= *n
                 }
                 Step::Malformed(n) => {
                     self.count(|w| matches!(w, What::Item(Item::Event(e)) if e.is_malformed()))

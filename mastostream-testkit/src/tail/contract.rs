@@ -6,10 +6,14 @@
 //! let exe = contract::build_example("mastostream-smol", "tail-smol", cfg!(feature = "native-roots"));
 //! contract::demo_json(&exe);
 //! ```
+//!
+//! The `--ws` checks are in the same list: [`ws_demo_json`], [`ws_arguments`],
+//! [`ws_refused_subscription`], [`ws_fatal_error`] and (on Unix) [`ws_interrupt`].
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::corpus::{self, EventKind, GeneratedEvent};
@@ -71,13 +75,39 @@ pub fn build_example(package: &str, example: &str, native_roots: bool) -> PathBu
     PathBuf::from(line[start..end].replace("\\\\", "\\"))
 }
 
+/// How long one run of the example may take before it is killed (and the check fails).
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
 fn run(exe: &Path, args: &[&str]) -> Output {
-    Command::new(exe)
+    let child = Command::new(exe)
         .args(args)
         .env_remove("MASTODON_TOKEN")
         .stdin(Stdio::null())
-        .output()
-        .expect("the example runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(RUN_LIMIT) {
+        Ok(out) => out.expect("the example's output"),
+        Err(_) => {
+            kill(pid, "-KILL");
+            panic!("{} {args:?} ran for more than {RUN_LIMIT:?}", exe.display());
+        }
+    }
+}
+
+/// Sends a signal (`-INT`, `-KILL`) to a process.
+fn kill(pid: u32, signal: &str) {
+    let killed = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "kill {signal} {pid}");
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -219,11 +249,7 @@ fn interrupt_once(exe: &Path) {
         }
         seen.push(line.trim_end().to_owned());
     }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    kill(child.id(), "-INT");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -247,3 +273,9 @@ fn interrupt_once(exe: &Path) {
         "interrupted before the end"
     );
 }
+
+mod ws;
+
+#[cfg(unix)]
+pub use ws::ws_interrupt;
+pub use ws::{ws_arguments, ws_demo_json, ws_fatal_error, ws_refused_subscription};

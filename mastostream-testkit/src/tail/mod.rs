@@ -5,7 +5,7 @@
 //! runtime's loop:
 //!
 //! ```text
-//! let Start { mut tail, url, token, channel } = match tail::start(std::env::args().skip(1)) {
+//! let Start { mut tail, url, token, streams } = match tail::start(std::env::args().skip(1)) {
 //!     Ok(start) => start,
 //!     Err(code) => return code,
 //! };
@@ -13,7 +13,10 @@
 //!     Ok(c) => c.token_opt(token),
 //!     Err(e) => return tail::bad_arguments(e),
 //! };
-//! let mut stream = client.stream(channel);
+//! let mut stream = match streams {           // one SSE stream, or the WebSocket
+//!     Streams::Sse(channel) => client.stream(channel),
+//!     Streams::Ws(channels) => client.websocket(channels),
+//! };
 //! let result = loop {
 //!     match next(&mut stream) {      // the runtime's way, racing Ctrl-C -> stream.close()
 //!         None => break Ok(()),
@@ -25,12 +28,25 @@
 //! ```
 //!
 //! The contract (the examples' docs repeat it):
-//! - `--stream`: Mastodon's names (see [`Channel::parse`]); default `user`, or `public`
+//! - `--stream`: Mastodon's names (see
+//!   [`Channel::parse`](mastostream_proto::Channel::parse)); default `user`, or `public`
 //!   when no token is given for a real instance. `--token`, or `MASTODON_TOKEN`.
+//! - `--ws`: Mastodon's multiplexed WebSocket instead of SSE, with every `--stream` on one
+//!   connection (`--stream` may then be repeated). Each `hashtag` or `hashtag:local` stream
+//!   takes the next `--tag` in the order given, each `list` stream the next `--list`; a
+//!   missing or left-over `--tag` / `--list` is an argument error, and so is more than one
+//!   `--stream`, `--tag` or `--list` without `--ws` ([`Args::channels`]).
 //! - One line per event (kind, account, text without HTML, shortened), and lines starting
 //!   with `--` for connects, disconnects, reconnects, catch-up and gaps. With `--json`,
 //!   stdout carries exactly one `Event::summary_json()` object per event (heartbeats
 //!   included, as `events2json` prints them), and the `--` lines go to stderr.
+//! - With `--ws`, a human line starts with the stream the server named, in brackets
+//!   (`[hashtag rust] update …`; an event recovered over REST after a reconnect has none and
+//!   ends with `(recovered)` instead); a subscription the server refuses is a
+//!   `-- stream error (list 42): 401 Not authorized to stream this list` line and the rest
+//!   goes on. With `--json`, each object is the same `summary_json()` with one more member at
+//!   the end, `"stream"`: the server's stream array (`["hashtag","rust"]`), or `null` for an
+//!   event recovered over REST ([`json_line`]).
 //! - `--limit N`: exit 0 after N events (heartbeats not counted). A closed stdout (a pipe
 //!   to `head`) ends quietly with 0.
 //! - A fatal error exits 1 with one line on stderr, except the demo's own end (its `410`
@@ -43,79 +59,14 @@ use std::process::ExitCode;
 
 use mastostream_proto::model::Status;
 use mastostream_proto::session::Item;
-use mastostream_proto::{Channel, Error, Event};
+use mastostream_proto::{Error, Event};
 
 use crate::fake::demo::{self, Demo, DemoOptions};
 
+mod args;
 pub mod contract;
 
-/// The usage line.
-pub const USAGE: &str = "usage: tail [--instance URL] [--stream NAME] [--tag T] [--list ID] [--token T] [--json] [--limit N]";
-
-/// The command line.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Args {
-    /// `--instance URL` (`None`: run the offline demo).
-    pub instance: Option<String>,
-    /// `--stream NAME`.
-    pub stream: Option<String>,
-    /// `--tag T`.
-    pub tag: Option<String>,
-    /// `--list ID`.
-    pub list: Option<String>,
-    /// `--token T`, else `MASTODON_TOKEN` when set and not empty.
-    pub token: Option<String>,
-    /// `--json`.
-    pub json: bool,
-    /// `--limit N`.
-    pub limit: Option<u64>,
-}
-
-impl Args {
-    /// Parses the arguments (without the program name); `Err` with the message to print.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-        let mut a = Args::default();
-        let mut it = args.into_iter();
-        while let Some(arg) = it.next() {
-            let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-            match arg.as_str() {
-                "--instance" => a.instance = Some(value("--instance")?),
-                "--stream" => a.stream = Some(value("--stream")?),
-                "--tag" => a.tag = Some(value("--tag")?),
-                "--list" => a.list = Some(value("--list")?),
-                "--token" => a.token = Some(value("--token")?),
-                "--json" => a.json = true,
-                "--limit" => {
-                    let n = value("--limit")?;
-                    a.limit = Some(
-                        n.parse()
-                            .map_err(|_| format!("--limit: not a number: {n}"))?,
-                    );
-                }
-                "-h" | "--help" => return Err(USAGE.into()),
-                other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-            }
-        }
-        if a.token.is_none() {
-            a.token = std::env::var("MASTODON_TOKEN")
-                .ok()
-                .filter(|t| !t.is_empty());
-        }
-        Ok(a)
-    }
-
-    /// The stream to open: `--stream` (with `--tag` / `--list`), by default `user`, or
-    /// `public` for a real instance without a token.
-    pub fn channel(&self) -> Result<Channel, String> {
-        let default = if self.token.is_some() || self.instance.is_none() {
-            "user"
-        } else {
-            "public"
-        };
-        let name = self.stream.as_deref().unwrap_or(default);
-        Channel::parse(name, self.tag.as_deref(), self.list.as_deref()).map_err(|e| e.to_string())
-    }
-}
+pub use args::{Args, Streams, USAGE};
 
 /// What a `tail` needs to open its stream, once the arguments are good.
 #[derive(Debug)]
@@ -126,17 +77,18 @@ pub struct Start {
     pub url: String,
     /// The access token.
     pub token: Option<String>,
-    /// The stream.
-    pub channel: Channel,
+    /// The stream, or the WebSocket's streams.
+    pub streams: Streams,
 }
 
 /// Parses the command line and, without `--instance`, starts the demo server (and says
 /// so). `Err` with the exit code (2) once the problem is printed.
 pub fn start(args: impl IntoIterator<Item = String>) -> Result<Start, ExitCode> {
     let args = Args::parse(args).map_err(bad_arguments)?;
-    let channel = args.channel().map_err(bad_arguments)?;
+    let streams = args.streams().map_err(bad_arguments)?;
     let mut tail = Tail {
         json: args.json,
+        ws: args.ws,
         limit: args.limit,
         events: 0,
         demo: None,
@@ -155,7 +107,7 @@ pub fn start(args: impl IntoIterator<Item = String>) -> Result<Start, ExitCode> 
         tail,
         url,
         token: args.token,
-        channel,
+        streams,
     })
 }
 
@@ -170,6 +122,7 @@ pub fn bad_arguments(e: impl Display) -> ExitCode {
 #[derive(Debug)]
 pub struct Tail {
     json: bool,
+    ws: bool,
     limit: Option<u64>,
     events: u64,
     demo: Option<Demo>,
@@ -180,19 +133,39 @@ impl Tail {
     /// or stdout closed.
     pub fn item(&mut self, item: &Item) -> ControlFlow<ExitCode> {
         let written = match item {
-            Item::Event(e) | Item::Recovered(e) => {
+            Item::Event(e) | Item::Recovered(e) | Item::StreamEvent { event: e, .. } => {
                 if !e.is_heartbeat() {
                     self.events += 1;
                 }
+                let stream = match item {
+                    Item::StreamEvent { stream, .. } => Some(stream.as_slice()),
+                    _ => None,
+                };
                 let line = if self.json {
-                    Some(e.summary_json())
+                    Some(if self.ws {
+                        json_line(e, stream)
+                    } else {
+                        e.summary_json()
+                    })
                 } else {
-                    human(e).map(|l| match item {
-                        Item::Recovered(_) => format!("{l}  (recovered)"),
+                    human(e).map(|l| match (item, stream) {
+                        (Item::Recovered(_), _) => format!("{l}  (recovered)"),
+                        (_, Some(s)) => format!("[{}] {l}", s.join(" ")),
                         _ => l,
                     })
                 };
                 line.map_or(Ok(()), |l| writeln!(std::io::stdout().lock(), "{l}"))
+            }
+            Item::StreamError {
+                channel,
+                status,
+                error,
+            } => {
+                let about = channel
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(" ({c})"));
+                let status = status.map_or(String::new(), |s| format!("{s} "));
+                self.note(&format!("stream error{about}: {status}{error}"))
             }
             Item::Connected { url } => self.note(&format!("connected to {url}")),
             Item::Disconnected { error } => self.note(&format!("disconnected: {error}")),
@@ -250,6 +223,17 @@ impl Tail {
 /// Whether a fatal error is the demo server saying its stream is over.
 fn is_demo_end(e: &Error) -> bool {
     e.status() == Some(demo::END_STATUS) && e.server_message() == Some(demo::END_MESSAGE)
+}
+
+/// An event's `--json` line on the WebSocket: `summary_json()` with one more member at
+/// the end, `"stream"`: the stream the server named, or `null` (an event recovered over
+/// REST came from no stream).
+pub fn json_line(event: &Event, stream: Option<&[String]>) -> String {
+    let line = event.summary_json();
+    // A list of strings (or null) always serializes.
+    let stream = serde_json::to_string(&stream).unwrap_or_default();
+    let open = line.strip_suffix('}').unwrap_or(&line);
+    format!("{open},\"stream\":{stream}}}")
 }
 
 /// Text without HTML tags, with the common entities decoded and whitespace collapsed,
@@ -342,54 +326,21 @@ pub fn human(event: &Event) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Result<Args, String> {
-        Args::parse(list.iter().map(|s| (*s).to_owned()))
-    }
-
     #[test]
-    fn arguments() {
-        let a = args(&[
-            "--instance",
-            "https://m.example",
-            "--stream",
-            "hashtag",
-            "--tag",
-            "rust",
-            "--json",
-            "--limit",
-            "5",
-        ])
-        .unwrap();
-        assert_eq!(a.instance.as_deref(), Some("https://m.example"));
-        assert!(a.json);
-        assert_eq!(a.limit, Some(5));
-        assert_eq!(a.channel().unwrap(), Channel::hashtag("rust", false));
-        assert!(
-            args(&["--limit", "x"])
-                .unwrap_err()
-                .contains("not a number")
+    fn json_lines_end_with_the_stream() {
+        let event = Event::Delete("110988741790818968".into());
+        let tagged = ["hashtag".to_owned(), "caf\u{e9} \"x\"".to_owned()];
+        let line = json_line(&event, Some(&tagged));
+        assert_eq!(
+            line,
+            format!(
+                "{},\"stream\":[\"hashtag\",\"caf\u{e9} \\\"x\\\"\"]}}",
+                event.summary_json().strip_suffix('}').unwrap()
+            )
         );
-        assert!(args(&["--token"]).unwrap_err().contains("needs a value"));
-        assert!(args(&["--bogus"]).unwrap_err().contains("unknown argument"));
-        assert_eq!(args(&["--help"]).unwrap_err(), USAGE);
-        let missing_tag = args(&["--stream", "hashtag"]).unwrap();
-        assert!(missing_tag.channel().is_err());
-    }
-
-    #[test]
-    fn default_stream() {
-        let demo = Args::default();
-        assert_eq!(demo.channel().unwrap(), Channel::User);
-        let anonymous = Args {
-            instance: Some("https://m.example".into()),
-            ..Args::default()
-        };
-        assert_eq!(anonymous.channel().unwrap().to_string(), "public");
-        let with_token = Args {
-            token: Some("t".into()),
-            ..anonymous
-        };
-        assert_eq!(with_token.channel().unwrap(), Channel::User);
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["stream"][1], "caf\u{e9} \"x\"");
+        assert!(json_line(&event, None).ends_with(",\"stream\":null}"));
     }
 
     #[test]
