@@ -1,19 +1,32 @@
 #!/usr/bin/env python3
-"""Writes the committed seed corpus fuzz/seeds/<target>/ from the proto test vectors and,
-optionally, from a generated Mastodon capture (a chunked HTTP response with CRLF lines, as
-`cargo run -p mastostream-testkit --bin gen-corpus -- --events 40 --seed 7 --with-http-head
---chunked --crlf` writes it).
+"""Writes the committed seed corpus fuzz/seeds/<target>/ from the proto test vectors and
+fixtures and, optionally, from a generated Mastodon capture (a chunked HTTP response with
+CRLF lines, as `cargo run -p mastostream-testkit --bin gen-corpus -- --events 40 --seed 7
+--with-http-head --chunked --crlf` writes it).
 
     python3 fuzz/make_seeds.py [capture.http]
 
-Each seed is the target's header bytes (limits, chunk-size seeds) followed by the data.
+Each seed is the target's header bytes (limits, chunk-size seeds; for event_decode the
+event name's index) followed by the data. The session_ops seeds are scripted sessions
+encoded in that target's `arbitrary` format by `cargo +nightly run --example session_seeds`
+(which this script runs; it needs the nightly toolchain).
 """
 import hashlib
+import json
 import pathlib
+import subprocess
 import sys
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 VECTORS = FUZZ.parent / "mastostream-proto" / "tests" / "vectors"
+FIXTURES = FUZZ.parent / "mastostream-proto" / "tests" / "fixtures"
+
+# event_decode's first byte picks the event name from this list (mastostream_fuzz::EVENT_NAMES).
+EVENT_NAMES = [
+    "update", "status.update", "delete", "notification", "conversation", "announcement",
+    "announcement.reaction", "announcement.delete", "notifications_merged", "filters_changed",
+    "encrypted_message", "message", "status.translated", "heartbeat", "Update", "",
+]
 
 # Target -> list of header prefixes; each input is written once per header.
 HEADERS = {
@@ -25,6 +38,8 @@ HEADERS = {
     "sse_framer": [b"\x00\x00\x06\x00\xc7", b"\x20\x30\x06\x00\xc7"],
     # [limit bits, seed x3]: all defaults, then every limit small.
     "decoder": [b"\x00\x06\x00\xc7", b"\x3f\x06\x00\xc7"],
+    # The message itself.
+    "ws_message": [b""],
 }
 
 
@@ -45,7 +60,60 @@ def write(target: str, data: bytes) -> None:
         (out / hashlib.sha1(seed).hexdigest()[:16]).write_bytes(seed)
 
 
+def write_seed(target: str, seed: bytes) -> None:
+    out = FUZZ / "seeds" / target
+    out.mkdir(parents=True, exist_ok=True)
+    (out / hashlib.sha1(seed).hexdigest()[:16]).write_bytes(seed)
+
+
+def event_seeds() -> None:
+    """event_decode: every event and malformed-payload fixture under its own name; the first
+    valid fixture of each name also under every other name (payloads of the wrong kind)."""
+    for group in ("events", "malformed"):
+        for name_dir in sorted((FIXTURES / group).iterdir()):
+            index = EVENT_NAMES.index(name_dir.name)
+            for path in sorted(name_dir.iterdir()):
+                write_seed("event_decode", bytes([index]) + path.read_bytes())
+    firsts = [sorted(d.iterdir())[0].read_bytes() for d in sorted((FIXTURES / "events").iterdir())]
+    for n, data in enumerate(firsts):
+        if len(data) <= 2048:
+            write_seed("event_decode", bytes([(n * 7 + 3) % len(EVENT_NAMES)]) + data)
+
+
+def ws_seeds() -> None:
+    """ws_message: proto's WebSocket fixtures, and one event fixture of each name in an
+    envelope (payload encoded twice as Mastodon sends it; and once, as an object)."""
+    for path in sorted((FIXTURES / "ws").iterdir()):
+        write("ws_message", path.read_bytes())
+    streams = [["user"], ["list", "42"], ["hashtag", "rust"], ["public:local:media"], ["direct"]]
+    for n, name_dir in enumerate(sorted((FIXTURES / "events").iterdir())):
+        data = sorted(name_dir.iterdir())[0].read_bytes().decode()
+        if len(data) > 2048:
+            continue
+        stream = streams[n % len(streams)]
+        envelope = {"stream": stream, "event": name_dir.name, "payload": data}
+        write("ws_message", json.dumps(envelope, separators=(",", ":")).encode())
+        try:
+            as_object = dict(envelope, payload=json.loads(data))
+            write("ws_message", json.dumps(as_object, separators=(",", ":")).encode())
+        except ValueError:
+            pass
+    for extra in (b'{"error":"Unknown channel requested","status":"400"}', b'{"stream":["user"],"event":"delete","payload":110988741790818968}', b'{"stream":["user"],"event":"update","payload":1.0}'):
+        write("ws_message", extra)
+
+
+def session_seeds() -> None:
+    subprocess.run(
+        ["cargo", "+nightly", "run", "--quiet", "--example", "session_seeds", "--",
+         str(FUZZ / "seeds" / "session_ops")],
+        cwd=FUZZ, check=True,
+    )
+
+
 def main() -> None:
+    event_seeds()
+    ws_seeds()
+    session_seeds()
     https = sorted((VECTORS / "http").glob("*.http"))
     sses = sorted((VECTORS / "sse").glob("*.sse"))
     for path in https:

@@ -1,8 +1,13 @@
-//! Helpers shared by the fuzz targets: turning fuzzer bytes into chunkings and limits.
+//! Helpers shared by the fuzz targets: turning fuzzer bytes into chunkings and limits, the
+//! SSE oracle, event ids and WebSocket payloads, and `session_ops`' operations.
 
 #![forbid(unsafe_code)]
 
 use bytes::Bytes;
+use mastostream_proto::{Event, Id};
+use serde_json::Value;
+
+pub mod session;
 
 /// Splits `data` into consecutive slices of one buffer, with sizes taken cyclically from
 /// `seeds` (each seed byte `s` is a chunk of `s + 1` bytes, so 1 to 256). No seeds: one chunk.
@@ -116,4 +121,78 @@ pub fn sse_oracle(input: &[u8]) -> Vec<OracleItem> {
         }
     }
     out
+}
+
+/// The event names `event_decode` picks from (by its first input byte): every name
+/// Mastodon sends, and a few it does not.
+pub const EVENT_NAMES: [&str; 16] = [
+    "update",
+    "status.update",
+    "delete",
+    "notification",
+    "conversation",
+    "announcement",
+    "announcement.reaction",
+    "announcement.delete",
+    "notifications_merged",
+    "filters_changed",
+    "encrypted_message",
+    "message",
+    "status.translated",
+    "heartbeat",
+    "Update",
+    "",
+];
+
+/// The id an event is about, read from the decoded event: what [`RawEvent::id`] must give.
+///
+/// [`RawEvent::id`]: mastostream_proto::RawEvent::id
+pub fn event_id(event: &Event) -> Option<&Id> {
+    match event {
+        Event::Update(s) | Event::StatusUpdate(s) => Some(&s.id),
+        Event::Notification(n) => Some(&n.id),
+        Event::Conversation(c) => Some(&c.id),
+        Event::Announcement(a) => Some(&a.id),
+        Event::AnnouncementReaction(r) => Some(&r.announcement_id),
+        Event::Delete(id) | Event::AnnouncementDelete(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// The members of a WebSocket message that `ws_message` compares against (others are
+/// skipped unparsed, as proto skips them).
+#[derive(Debug, serde::Deserialize)]
+pub struct WsEnvelope {
+    /// `stream`.
+    #[serde(default)]
+    pub stream: Option<Vec<String>>,
+    /// `event`.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// `payload`, any JSON value.
+    #[serde(default)]
+    pub payload: Option<Value>,
+    /// `error`.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The text of a WebSocket event's `payload` member, as the SSE transport would carry it:
+/// a JSON string's text as is; no payload (or `null`) as empty; a number, boolean, object or
+/// array as its compact JSON text, with an integral float written as an integer (`1.0` and
+/// `-0` as `1` and `0`).
+pub fn ws_payload(payload: Option<&Value>) -> String {
+    match payload {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or_default();
+            if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 {
+                (f as i64).to_string()
+            } else {
+                n.to_string()
+            }
+        }
+        Some(other) => other.to_string(),
+    }
 }

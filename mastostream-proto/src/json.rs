@@ -6,7 +6,11 @@
 //! a payload is malformed for one backend exactly when it is for the other (differential
 //! tests over fixtures, generated events and random corruptions check the other direction).
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 
 use crate::DecodeError;
 
@@ -34,6 +38,41 @@ pub enum JsonBackend {
 /// Nesting limit for both backends (serde_json's fixed recursion limit).
 #[cfg(feature = "simd-json")]
 const MAX_DEPTH: usize = 128;
+
+/// A `T` that must be written as a JSON object.
+///
+/// serde's derived structs also accept a JSON array holding their fields by position
+/// (`["1"]` would be a conversation with id `1`). No Mastodon payload is written that way,
+/// and the id readers ([`crate::RawEvent::id`]) look for an object's `id` member only, so
+/// event payloads and WebSocket messages are decoded through this: an array is an error.
+pub(crate) struct Object<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
+/// Decodes one JSON document, which must be an object (see [`Object`]), into `T` with the
+/// chosen backend.
+pub(crate) fn object_from_slice<T: DeserializeOwned>(
+    backend: JsonBackend,
+    input: &[u8],
+) -> Result<T, DecodeError> {
+    from_slice::<Object<T>>(backend, input).map(|o| o.0)
+}
 
 /// Decodes one JSON document into `T` with the chosen backend.
 pub(crate) fn from_slice<T: DeserializeOwned>(
@@ -183,6 +222,45 @@ mod tests {
         for backend in backends() {
             let v: serde_json::Value = from_slice(backend, good).unwrap();
             assert_eq!(v, expected, "{backend:?}");
+        }
+    }
+
+    #[test]
+    fn payloads_must_be_objects_not_arrays() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Pair {
+            id: String,
+            #[serde(default)]
+            n: u32,
+        }
+        for backend in backends() {
+            let pair: Pair = object_from_slice(backend, br#" {"n":2,"id":"1"} "#).unwrap();
+            assert_eq!(
+                pair,
+                Pair {
+                    id: "1".into(),
+                    n: 2
+                },
+                "{backend:?}"
+            );
+            // A derived struct alone reads its fields from an array by position.
+            assert!(from_slice::<Pair>(backend, br#"["1",2]"#).is_ok());
+            for bad in [
+                &br#"["1",2]"#[..],
+                br#"["1"]"#,
+                b"[]",
+                b"null",
+                b"\"1\"",
+                b"1",
+            ] {
+                let err = object_from_slice::<Pair>(backend, bad).unwrap_err();
+                assert!(
+                    matches!(err, DecodeError::Json { .. }),
+                    "{backend:?}: {err:?}"
+                );
+            }
+            let err = object_from_slice::<Pair>(backend, b"[\"\xff\"]").unwrap_err();
+            assert_eq!(err, DecodeError::InvalidUtf8 { offset: 2 }, "{backend:?}");
         }
     }
 }

@@ -36,7 +36,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use crate::json::{self, JsonBackend};
 use crate::{Channel, DecodeError, Event, RawEvent};
@@ -79,12 +79,16 @@ pub fn decode_with(
     message: impl AsRef<[u8]>,
     backend: JsonBackend,
 ) -> Result<WsMessage, DecodeError> {
-    let envelope: Envelope = json::from_slice(backend, message.as_ref())?;
+    let envelope: Envelope = json::object_from_slice(backend, message.as_ref())?;
     match (envelope.event, envelope.error) {
         (Some(name), _) => {
             let stream = envelope.stream.unwrap_or_default();
             let channel = Channel::from_stream(&stream);
-            let data = envelope.payload.map(|p| p.0).unwrap_or_default();
+            let data = match envelope.payload {
+                None => String::new(),
+                Some(Payload::Text(text)) => text,
+                Some(Payload::Json) => json_payload(message.as_ref())?,
+            };
             let raw = RawEvent::new(Bytes::from(name), Bytes::from(data));
             Ok(WsMessage::Event {
                 stream,
@@ -139,9 +143,17 @@ struct Envelope {
     status: Option<Status>,
 }
 
-/// An event payload: the text of a JSON string as is; any other JSON value (a server that
-/// does not encode twice) as its JSON text.
-struct Payload(String);
+/// An event payload as the envelope holds it.
+enum Payload {
+    /// A JSON string (the payload encoded twice, as Mastodon sends it): its text.
+    Text(String),
+    /// Any other JSON value (a server that does not encode twice), skipped here: its text
+    /// is taken from serde_json's reading of the message ([`json_payload`]) whatever the
+    /// backend, because the backends read numbers differently (`-0` is an integer to
+    /// simd-json and a float to serde_json, so a payload `{"x":-0}` would be `{"x":0}` to
+    /// one and `{"x":-0.0}` to the other).
+    Json,
+}
 
 impl<'de> Deserialize<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -152,40 +164,54 @@ impl<'de> Deserialize<'de> for Payload {
                 f.write_str("an event payload")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Payload, E> {
-                Ok(Payload(v.to_owned()))
+                Ok(Payload::Text(v.to_owned()))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Payload, E> {
-                Ok(Payload(v))
+                Ok(Payload::Text(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Payload, E> {
-                Ok(Payload(v.to_string()))
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Payload, E> {
+                Ok(Payload::Json)
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Payload, E> {
-                Ok(Payload(v.to_string()))
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Payload, E> {
+                Ok(Payload::Json)
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Payload, E> {
-                // Integral floats as integers: parsers disagree on whether `-0` is a float.
-                Ok(Payload(match integral(v) {
-                    Some(i) => i.to_string(),
-                    None => serde_json::Value::from(v).to_string(),
-                }))
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Payload, E> {
+                Ok(Payload::Json)
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Payload, E> {
-                Ok(Payload(v.to_string()))
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Payload, E> {
+                Ok(Payload::Json)
             }
-            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Payload, A::Error> {
-                let value: serde_json::Value =
-                    Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Payload(value.to_string()))
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Payload, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Payload::Json)
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Payload, A::Error> {
-                let value: serde_json::Value =
-                    Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(Payload(value.to_string()))
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Payload, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Payload::Json)
             }
         }
         deserializer.deserialize_any(PayloadVisitor)
     }
+}
+
+/// The text of a payload that is not a JSON string, read by serde_json from the whole
+/// message: the value's compact JSON text, an integral float written as an integer.
+fn json_payload(message: &[u8]) -> Result<String, DecodeError> {
+    #[derive(Deserialize)]
+    struct OnlyPayload {
+        payload: serde_json::Value,
+    }
+    let only: json::Object<OnlyPayload> =
+        serde_json::from_slice(message).map_err(|e| DecodeError::Json {
+            message: e.to_string(),
+        })?;
+    Ok(match only.0.payload {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64().and_then(integral) {
+            Some(i) => i.to_string(),
+            None => n.to_string(),
+        },
+        other => other.to_string(),
+    })
 }
 
 /// The `status` of an error message: a number, or a numeric string; anything else is
@@ -352,6 +378,45 @@ mod tests {
         assert!(matches!(event, Event::AnnouncementReaction(r) if r.announcement_id == "3"));
     }
 
+    /// Found by fuzzing: a payload that is not a string was read by each backend, and they
+    /// read `-0` differently (`0` for simd-json, `-0.0` for serde_json), so the two gave
+    /// different events. serde_json's reading now decides for both.
+    #[test]
+    fn non_string_payloads_read_alike_on_both_backends() {
+        let backends = [
+            JsonBackend::SerdeJson,
+            #[cfg(feature = "simd-json")]
+            JsonBackend::SimdJson,
+        ];
+        for backend in backends {
+            let text = r#"{"event":"conversation","payload":{"if":"3","x":[-0,1.5]}}"#;
+            let Ok(WsMessage::Event { event, .. }) = decode_with(text, backend) else {
+                panic!("not an event")
+            };
+            match event {
+                Event::Malformed { data, .. } => {
+                    assert_eq!(&data[..], br#"{"if":"3","x":[-0.0,1.5]}"#, "{backend:?}")
+                }
+                other => panic!("{backend:?}: {other:?}"),
+            }
+            // At the top level, integral numbers are integers.
+            for (payload, id) in [
+                ("-0", "0"),
+                ("7.0", "7"),
+                ("110988741790818968", "110988741790818968"),
+            ] {
+                let text = format!(r#"{{"event":"delete","payload":{payload}}}"#);
+                let Ok(WsMessage::Event { event, .. }) = decode_with(&text, backend) else {
+                    panic!("not an event")
+                };
+                assert_eq!(event, Event::Delete(id.into()), "{backend:?} {payload}");
+            }
+            // A number serde_json cannot read, anywhere in a payload, fails the message.
+            let text = r#"{"event":"update","payload":{"a":[1e400]}}"#;
+            assert!(decode_with(text, backend).is_err(), "{backend:?}");
+        }
+    }
+
     #[test]
     fn unknown_streams_and_events() {
         let text = r#"{"stream":["public:bubble"],"event":"status.translated","payload":"{}"}"#;
@@ -420,6 +485,10 @@ mod tests {
             "{\"stream\":\"user\",\"event\":\"update\"}",
             "ping",
             "{\"event\":\"update\",\"payload\":\"x\"",
+            // Found by fuzzing: the envelope's fields by position were read as a message.
+            r#"[[],"z?]",""]"#,
+            r#"[["user"],"delete","5"]"#,
+            r#"[null,null,null,"Invalid access token",401]"#,
         ] {
             let err = decode(bad).unwrap_err();
             assert!(

@@ -114,9 +114,9 @@ impl RawEvent {
                     struct OnlyId {
                         id: Id,
                     }
-                    serde_json::from_slice::<OnlyId>(&self.data)
+                    serde_json::from_slice::<json::Object<OnlyId>>(&self.data)
                         .ok()
-                        .map(|o| o.id)
+                        .map(|o| o.0.id)
                 }
             },
             EventKind::AnnouncementReaction => {
@@ -124,9 +124,9 @@ impl RawEvent {
                 struct OnlyAnnouncementId {
                     announcement_id: Id,
                 }
-                serde_json::from_slice::<OnlyAnnouncementId>(&self.data)
+                serde_json::from_slice::<json::Object<OnlyAnnouncementId>>(&self.data)
                     .ok()
-                    .map(|o| o.announcement_id)
+                    .map(|o| o.0.announcement_id)
             }
             EventKind::Delete | EventKind::AnnouncementDelete => bare_id(&self.data).ok(),
             _ => None,
@@ -143,13 +143,21 @@ impl RawEvent {
     pub fn decode_with(&self, backend: JsonBackend) -> Event {
         let data = &self.data[..];
         let decoded = match self.kind() {
-            EventKind::Update => json::from_slice(backend, data).map(Event::Update),
-            EventKind::StatusUpdate => json::from_slice(backend, data).map(Event::StatusUpdate),
-            EventKind::Notification => json::from_slice(backend, data).map(Event::Notification),
-            EventKind::Conversation => json::from_slice(backend, data).map(Event::Conversation),
-            EventKind::Announcement => json::from_slice(backend, data).map(Event::Announcement),
+            EventKind::Update => json::object_from_slice(backend, data).map(Event::Update),
+            EventKind::StatusUpdate => {
+                json::object_from_slice(backend, data).map(Event::StatusUpdate)
+            }
+            EventKind::Notification => {
+                json::object_from_slice(backend, data).map(Event::Notification)
+            }
+            EventKind::Conversation => {
+                json::object_from_slice(backend, data).map(Event::Conversation)
+            }
+            EventKind::Announcement => {
+                json::object_from_slice(backend, data).map(Event::Announcement)
+            }
             EventKind::AnnouncementReaction => {
-                json::from_slice(backend, data).map(Event::AnnouncementReaction)
+                json::object_from_slice(backend, data).map(Event::AnnouncementReaction)
             }
             EventKind::Delete => bare_id(data).map(Event::Delete),
             EventKind::AnnouncementDelete => bare_id(data).map(Event::AnnouncementDelete),
@@ -454,6 +462,28 @@ mod tests {
         assert_eq!(raw("delete", "1.5").id(), None);
         assert_eq!(raw("filters_changed", "undefined").id(), None);
         assert_eq!(raw("message", r#"{"id":"1"}"#).id(), None);
+    }
+
+    /// serde's derived structs read a JSON array as their fields by position; an entity
+    /// payload must be an object (found by fuzzing: `decode` accepted `["c",-333,3]` as an
+    /// `announcement.reaction` for announcement 3 while `id()` found no id).
+    #[test]
+    fn positional_arrays_are_not_entities() {
+        for (name, data) in [
+            ("announcement.reaction", r#"["c",-333,3]"#),
+            ("conversation", r#"["1"]"#),
+            ("announcement", r#"["1"]"#),
+            ("update", r#"["1"]"#),
+            ("notification", r#"["1"]"#),
+        ] {
+            let raw = raw(name, data);
+            assert!(raw.decode().is_malformed(), "{name}: {:?}", raw.decode());
+            assert_eq!(raw.id(), None, "{name}");
+        }
+        // Objects with the id anywhere still give it, on both paths.
+        let raw = raw("conversation", r#"{"unread":true,"id":"1"}"#);
+        assert_eq!(raw.id().unwrap(), "1");
+        assert!(matches!(raw.decode(), Event::Conversation(c) if c.id == "1"));
     }
 
     #[test]
