@@ -199,6 +199,39 @@ pub struct Report<'a> {
     pub streaming_url: String,
 }
 
+/// What a scenario run has had the server publish, shared by the SSE and WebSocket runs.
+#[derive(Debug, Default)]
+pub(crate) struct Published {
+    /// Ids of the statuses published, in order.
+    pub(crate) updates: Vec<u64>,
+    /// Ids of the notifications published, in order.
+    pub(crate) notifications: Vec<u64>,
+}
+
+impl Published {
+    /// Has `server` publish `p`, keeping the ids of what it published.
+    pub(crate) fn publish(&mut self, server: &FakeServer, p: Pub) {
+        match p {
+            Pub::Updates(n) => {
+                for _ in 0..n {
+                    self.updates.push(server.publish_update());
+                }
+            }
+            Pub::Notifications(n) => {
+                for _ in 0..n {
+                    self.notifications.push(server.publish_notification());
+                }
+            }
+            Pub::Delete => {
+                if let Some(id) = self.updates.last() {
+                    server.publish_delete(*id);
+                }
+            }
+            Pub::Heartbeat => server.heartbeat(),
+        }
+    }
+}
+
 /// A scenario in progress.
 #[derive(Debug)]
 pub struct Run<'s> {
@@ -206,8 +239,7 @@ pub struct Run<'s> {
     server: &'s FakeServer,
     next: usize,
     seen: Vec<Seen>,
-    updates: Vec<u64>,
-    notifications: Vec<u64>,
+    published: Published,
     reconnects_seen: usize,
     reconnects_used: usize,
     ended: bool,
@@ -231,8 +263,7 @@ impl<'s> Run<'s> {
             server,
             next: 0,
             seen: Vec::new(),
-            updates: Vec::new(),
-            notifications: Vec::new(),
+            published: Published::default(),
             reconnects_seen: 0,
             reconnects_used: 0,
             ended: false,
@@ -385,24 +416,7 @@ impl<'s> Run<'s> {
     }
 
     fn publish(&mut self, p: Pub) {
-        match p {
-            Pub::Updates(n) => {
-                for _ in 0..n {
-                    self.updates.push(self.server.publish_update());
-                }
-            }
-            Pub::Notifications(n) => {
-                for _ in 0..n {
-                    self.notifications.push(self.server.publish_notification());
-                }
-            }
-            Pub::Delete => {
-                if let Some(id) = self.updates.last() {
-                    self.server.publish_delete(*id);
-                }
-            }
-            Pub::Heartbeat => self.server.heartbeat(),
-        }
+        self.published.publish(self.server, p);
     }
 
     fn fail(&mut self, why: String) {
@@ -423,8 +437,8 @@ impl<'s> Run<'s> {
         }
         let report = Report {
             seen: &self.seen,
-            updates: &self.updates,
-            notifications: &self.notifications,
+            updates: &self.published.updates,
+            notifications: &self.published.notifications,
             requests: self.server.requests(),
             streaming_url: self.server.streaming_url(),
         };

@@ -33,7 +33,7 @@ use std::time::Duration;
 use mastostream_proto::session::Item;
 use mastostream_proto::{Channel, Event};
 
-use super::{Pub, SETTLE, Seen, What, is_timeline};
+use super::{Pub, Published, SETTLE, Seen, What, is_timeline};
 use crate::fake::{Cut, FakeServer, Plan, RecordedRequest, ServerOptions, WsConnection};
 
 pub use super::ws_list::all;
@@ -172,8 +172,7 @@ pub struct WsRun<'s> {
     server: &'s FakeServer,
     next: usize,
     seen: Vec<Seen>,
-    updates: Vec<u64>,
-    notifications: Vec<u64>,
+    published: Published,
     targeted: Vec<u64>,
     pings: Vec<Duration>,
     /// The client's clock as last reported.
@@ -200,8 +199,7 @@ impl<'s> WsRun<'s> {
             server,
             next: 0,
             seen: Vec::new(),
-            updates: Vec::new(),
-            notifications: Vec::new(),
+            published: Published::default(),
             targeted: Vec::new(),
             pings: Vec::new(),
             clock: Duration::ZERO,
@@ -386,27 +384,10 @@ impl<'s> WsRun<'s> {
     }
 
     fn publish(&mut self, p: Pub) {
-        match p {
-            Pub::Updates(n) => {
-                for _ in 0..n {
-                    self.updates.push(self.server.publish_update());
-                }
-            }
-            Pub::Notifications(n) => {
-                for _ in 0..n {
-                    self.notifications.push(self.server.publish_notification());
-                }
-            }
-            Pub::Delete => {
-                if let Some(id) = self.updates.last() {
-                    self.server.publish_delete(*id);
-                }
-            }
-            Pub::Heartbeat => {
-                self.pings.push(self.clock);
-                self.server.heartbeat();
-            }
+        if p == Pub::Heartbeat {
+            self.pings.push(self.clock);
         }
+        self.published.publish(self.server, p);
     }
 
     /// The verdict: every step done and the scenario's check passed.
@@ -423,8 +404,8 @@ impl<'s> WsRun<'s> {
         }
         let report = WsReport {
             seen: &self.seen,
-            updates: &self.updates,
-            notifications: &self.notifications,
+            updates: &self.published.updates,
+            notifications: &self.published.notifications,
             targeted: &self.targeted,
             pings: &self.pings,
             requests: self.server.requests(),
