@@ -349,7 +349,7 @@ pub fn channels() -> Vec<Channel> {
     vec![
         Channel::User,
         Channel::list("42"),
-        Channel::hashtag("rust", false),
+        Channel::hashtag("rust"),
         Channel::UserNotification,
         Channel::Public {
             scope: PublicScope::All,
@@ -359,7 +359,7 @@ pub fn channels() -> Vec<Channel> {
             scope: PublicScope::Local,
             only_media: true,
         },
-        Channel::hashtag("rust", true),
+        Channel::hashtag("rust").local_only(),
         Channel::Direct,
     ]
 }

@@ -49,6 +49,14 @@ pub enum Channel {
     },
     /// `direct`: your direct conversations.
     Direct,
+    /// A stream this version does not know, as a server named it in a WebSocket message
+    /// (`["public:bubble"]`, `["pleroma:chat"]`): its name, then its parameters. It can be
+    /// subscribed to over a WebSocket like any other (the first parameter is sent as
+    /// `tag`); it has no REST timeline, so nothing of it is caught up.
+    Other {
+        /// The name and parameters, as the server wrote them.
+        stream: Vec<String>,
+    },
 }
 
 /// Which part of the public timeline a [`Channel::Public`] carries.
@@ -87,11 +95,69 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 impl Channel {
-    /// A hashtag stream; one leading `#` is removed from `tag`.
-    pub fn hashtag(tag: &str, local: bool) -> Channel {
+    /// `public`: the federated timeline.
+    pub fn public() -> Channel {
+        Channel::Public {
+            scope: PublicScope::All,
+            only_media: false,
+        }
+    }
+
+    /// `public:local`: this server's public statuses.
+    pub fn public_local() -> Channel {
+        Channel::Public {
+            scope: PublicScope::Local,
+            only_media: false,
+        }
+    }
+
+    /// `public:remote`: other servers' public statuses.
+    pub fn public_remote() -> Channel {
+        Channel::Public {
+            scope: PublicScope::Remote,
+            only_media: false,
+        }
+    }
+
+    /// A `hashtag` stream (every server's statuses with the tag); one leading `#` is
+    /// removed from `tag`. [`local_only`](Channel::local_only) makes it `hashtag:local`.
+    pub fn hashtag(tag: &str) -> Channel {
         Channel::Hashtag {
             tag: strip_hash(tag).to_owned(),
-            local,
+            local: false,
+        }
+    }
+
+    /// This stream, restricted to this server's statuses: `hashtag` → `hashtag:local`,
+    /// `public` → `public:local`. Other streams are returned unchanged.
+    ///
+    /// ```
+    /// use mastostream_proto::Channel;
+    /// assert_eq!(Channel::hashtag("rust").local_only().name(), "hashtag:local");
+    /// assert_eq!(Channel::public().local_only().media_only().name(), "public:local:media");
+    /// ```
+    #[must_use]
+    pub fn local_only(self) -> Channel {
+        match self {
+            Channel::Hashtag { tag, .. } => Channel::Hashtag { tag, local: true },
+            Channel::Public { only_media, .. } => Channel::Public {
+                scope: PublicScope::Local,
+                only_media,
+            },
+            other => other,
+        }
+    }
+
+    /// This public stream, restricted to statuses with media (`public…:media`). Other
+    /// streams are returned unchanged.
+    #[must_use]
+    pub fn media_only(self) -> Channel {
+        match self {
+            Channel::Public { scope, .. } => Channel::Public {
+                scope,
+                only_media: true,
+            },
+            other => other,
         }
     }
 
@@ -141,7 +207,7 @@ impl Channel {
     }
 
     /// Mastodon's name for the stream, as used in WebSocket messages.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Channel::User => "user",
             Channel::UserNotification => "user:notification",
@@ -157,6 +223,7 @@ impl Channel {
             Channel::Hashtag { local: true, .. } => "hashtag:local",
             Channel::List { .. } => "list",
             Channel::Direct => "direct",
+            Channel::Other { stream } => stream.first().map_or("", String::as_str),
         }
     }
 
@@ -165,8 +232,22 @@ impl Channel {
         match self {
             Channel::Hashtag { tag, .. } => Some(("tag", strip_hash(tag))),
             Channel::List { id } => Some(("list", id.as_str())),
+            Channel::Other { stream } => stream.get(1).map(|p| ("tag", p.as_str())),
             _ => None,
         }
+    }
+
+    /// The stream as a WebSocket server names it in its messages: the name, then the
+    /// parameter (`["hashtag", "rust"]`, `["user"]`).
+    pub fn stream_array(&self) -> Vec<String> {
+        if let Channel::Other { stream } = self {
+            return stream.clone();
+        }
+        let mut v = vec![self.name().to_owned()];
+        if let Some((_, p)) = self.param() {
+            v.push(p.to_owned());
+        }
+        v
     }
 
     /// The request target (path and query) of the stream's SSE endpoint, such as
@@ -191,6 +272,9 @@ impl Channel {
             Channel::Hashtag { local: true, .. } => "hashtag/local",
             Channel::List { .. } => "list",
             Channel::Direct => "direct",
+            Channel::Other { .. } => {
+                return format!("/api/v1/streaming/{}", self.name().replace(':', "/"));
+            }
         };
         let mut target = format!("/api/v1/streaming/{path}");
         if let Channel::Public {
@@ -223,12 +307,16 @@ impl Channel {
 
     /// The stream a WebSocket server message names in its `stream` member: the stream name
     /// followed by its parameter, such as `["hashtag", "rust"]`, `["list", "42"]` or
-    /// `["public:local"]`. `None` for names this version does not know or a missing
-    /// parameter.
+    /// `["public:local"]`; [`Channel::Other`] for a name this version does not know (or a
+    /// known one missing its parameter). `None` for an empty array.
     pub fn from_stream<S: AsRef<str>>(stream: &[S]) -> Option<Channel> {
         let (name, rest) = stream.split_first()?;
         let param = rest.first().map(AsRef::as_ref);
-        Channel::parse(name.as_ref(), param, param).ok()
+        Some(
+            Channel::parse(name.as_ref(), param, param).unwrap_or_else(|_| Channel::Other {
+                stream: stream.iter().map(|s| s.as_ref().to_owned()).collect(),
+            }),
+        )
     }
 }
 
@@ -240,6 +328,7 @@ impl fmt::Display for Channel {
         match self {
             Channel::Hashtag { tag, .. } => write!(f, " #{}", strip_hash(tag)),
             Channel::List { id } => write!(f, " {id}"),
+            Channel::Other { stream } => stream.iter().skip(1).try_for_each(|p| write!(f, " {p}")),
             _ => Ok(()),
         }
     }
@@ -301,13 +390,13 @@ mod tests {
                 "public:remote:media",
             ),
             (
-                Channel::hashtag("rust", false),
+                Channel::hashtag("rust"),
                 "hashtag",
                 "/api/v1/streaming/hashtag?tag=rust",
                 "hashtag #rust",
             ),
             (
-                Channel::hashtag("#rust", true),
+                Channel::hashtag("#rust").local_only(),
                 "hashtag:local",
                 "/api/v1/streaming/hashtag/local?tag=rust",
                 "hashtag:local #rust",
@@ -344,14 +433,14 @@ mod tests {
 
     #[test]
     fn tags_are_percent_encoded_as_utf8() {
-        let c = Channel::hashtag("café", false);
+        let c = Channel::hashtag("café");
         assert_eq!(c.sse_target(), "/api/v1/streaming/hashtag?tag=caf%C3%A9");
-        let c = Channel::hashtag("日本語", true);
+        let c = Channel::hashtag("日本語").local_only();
         assert_eq!(
             c.sse_target(),
             "/api/v1/streaming/hashtag/local?tag=%E6%97%A5%E6%9C%AC%E8%AA%9E"
         );
-        let c = Channel::hashtag("a b&c=d#e/f?", false);
+        let c = Channel::hashtag("a b&c=d#e/f?");
         assert_eq!(
             c.sse_target(),
             "/api/v1/streaming/hashtag?tag=a%20b%26c%3Dd%23e%2Ff%3F"
@@ -421,11 +510,11 @@ mod tests {
     fn from_ws_stream_arrays() {
         assert_eq!(
             Channel::from_stream(&["hashtag", "rust"]),
-            Some(Channel::hashtag("rust", false))
+            Some(Channel::hashtag("rust"))
         );
         assert_eq!(
             Channel::from_stream(&["hashtag:local", "rust"]),
-            Some(Channel::hashtag("rust", true))
+            Some(Channel::hashtag("rust").local_only())
         );
         assert_eq!(
             Channel::from_stream(&["list", "42"]),
@@ -444,9 +533,23 @@ mod tests {
             Some(Channel::UserNotification)
         );
         assert_eq!(Channel::from_stream(&["direct"]), Some(Channel::Direct));
-        assert_eq!(Channel::from_stream(&["hashtag"]), None);
-        assert_eq!(Channel::from_stream(&["list"]), None);
+        let other = |s: &[&str]| {
+            Some(Channel::Other {
+                stream: s.iter().map(|x| (*x).to_owned()).collect(),
+            })
+        };
+        assert_eq!(Channel::from_stream(&["hashtag"]), other(&["hashtag"]));
+        assert_eq!(Channel::from_stream(&["list"]), other(&["list"]));
         assert_eq!(Channel::from_stream::<&str>(&[]), None);
-        assert_eq!(Channel::from_stream(&["public:bubble"]), None);
+        let bubble = Channel::from_stream(&["public:bubble"]);
+        assert_eq!(bubble, other(&["public:bubble"]));
+        let chat = Channel::from_stream(&["pleroma:chat", "7"]).unwrap();
+        assert_eq!(
+            (chat.name(), chat.param()),
+            ("pleroma:chat", Some(("tag", "7")))
+        );
+        assert_eq!(chat.to_string(), "pleroma:chat 7");
+        assert_eq!(chat.stream_array(), ["pleroma:chat", "7"]);
+        assert_eq!(Channel::hashtag("rust").stream_array(), ["hashtag", "rust"]);
     }
 }

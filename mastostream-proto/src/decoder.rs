@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, Error, ErrorKind};
-use crate::http::{BodyDecoder, BodyKind, BodyOutput, HeadParser, ResponseHead};
+use crate::http::{BodyDecoder, BodyKind, BodyOutput, HeadParser, ResponseHead, server_message};
 use crate::sse::{SseEvent, SseItem, SseLimits, SseParser};
 
 /// Limits on everything the decoder buffers.
@@ -70,28 +70,6 @@ pub enum Frame {
     /// The body ended cleanly: the chunked terminator, the end of a `Content-Length` body,
     /// or the peer closing a close-delimited body. Nothing follows.
     End,
-}
-
-impl Frame {
-    /// The Mastodon event this frame carries, decoded with `json`: an SSE event becomes
-    /// its typed [`Event`](crate::Event) (or `Unknown` / `Malformed`), a comment becomes
-    /// [`Event::Heartbeat`](crate::Event::Heartbeat), and an event skipped for a limit
-    /// becomes `Malformed` (with empty data). `None` for the head, `retry` and the end.
-    pub fn into_event(self, json: crate::JsonBackend) -> Option<crate::Event> {
-        match self {
-            Frame::Event(e) => {
-                let (name, data, _) = e.into_parts();
-                Some(crate::RawEvent::new(name, data).decode_with(json))
-            }
-            Frame::Comment(text) => Some(crate::Event::Heartbeat(text)),
-            Frame::Skipped { event_type, error } => Some(crate::Event::Malformed {
-                name: String::from_utf8_lossy(&event_type).into_owned(),
-                data: Bytes::new(),
-                error,
-            }),
-            Frame::Head(_) | Frame::Retry(_) | Frame::End => None,
-        }
-    }
 }
 
 impl From<SseItem> for Frame {
@@ -376,32 +354,4 @@ impl Decoder {
             _ => ErrorKind::UnexpectedEof("error response").into(),
         }
     }
-}
-
-/// The server's explanation of an error response: the `error` field of a JSON body
-/// (Mastodon's shape), else the `X-Error-Message` header, else a short plain-text body
-/// (never HTML or broken JSON).
-pub(crate) fn server_message(head: &ResponseHead, body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
-    if let Ok(b) = serde_json::from_slice::<ErrorBody>(body) {
-        return Some(b.error);
-    }
-    if let Some(m) = head.header_str("x-error-message").filter(|m| !m.is_empty()) {
-        return Some(m.to_owned());
-    }
-    let text = std::str::from_utf8(body).ok()?.trim();
-    let html = head
-        .content_type()
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
-        || text.starts_with(['<', '{', '[']);
-    if text.is_empty() || html {
-        return None;
-    }
-    Some(match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
-    })
 }

@@ -72,9 +72,9 @@ impl Error {
     /// The HTTP status this error carries, when the server answered with one.
     pub fn status(&self) -> Option<u16> {
         match &*self.0 {
-            ErrorKind::Status { head, .. } | ErrorKind::NotEventStream { head } => {
-                Some(head.status())
-            }
+            ErrorKind::Status { head, .. }
+            | ErrorKind::UpgradeRefused { head, .. }
+            | ErrorKind::NotEventStream { head } => Some(head.status()),
             _ => None,
         }
     }
@@ -82,7 +82,9 @@ impl Error {
     /// The server's own error message (`{"error": "..."}`), when it sent one.
     pub fn server_message(&self) -> Option<&str> {
         match &*self.0 {
-            ErrorKind::Status { message, .. } => message.as_deref(),
+            ErrorKind::Status { message, .. } | ErrorKind::UpgradeRefused { message, .. } => {
+                message.as_deref()
+            }
             _ => None,
         }
     }
@@ -100,8 +102,8 @@ impl From<ChunkedError> for Error {
     }
 }
 
-impl From<crate::session::UrlError> for Error {
-    fn from(e: crate::session::UrlError) -> Self {
+impl From<crate::instance::UrlError> for Error {
+    fn from(e: crate::instance::UrlError) -> Self {
         ErrorKind::Url(e).into()
     }
 }
@@ -124,18 +126,21 @@ impl std::error::Error for Error {
     }
 }
 
-/// The kinds of fatal error.
+/// The kinds of fatal error. Each one's `Display` is a reason fit for a log line: it says
+/// exactly what was wrong (`503 Service Unavailable (Retry-After 30 s)`, `response head
+/// over 16 KiB`, `not an event stream (Content-Type text/html)`, `no response head after
+/// 15 s`). Text the server controls is quoted bounded, control characters escaped.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The response head did not fit in the configured limit.
-    #[error("response head larger than the {limit}-byte limit")]
+    #[error("response head over {}", bytes(*limit))]
     HeadTooLarge {
         /// The configured limit in bytes.
         limit: usize,
     },
-    /// The response head is not valid HTTP/1.x.
-    #[error("invalid HTTP response head: {reason}")]
+    /// The response head is not valid HTTP/1.x (garbage, or a malformed header).
+    #[error("not a valid HTTP response ({reason})")]
     InvalidHead {
         /// What was wrong with it.
         reason: String,
@@ -147,18 +152,35 @@ pub enum ErrorKind {
     #[error("connection closed before the end of the {0}")]
     UnexpectedEof(&'static str),
     /// A REST response body was larger than the limit.
-    #[error("response body larger than the {limit}-byte limit")]
+    #[error("response body over {}", bytes(*limit))]
     BodyTooLarge {
         /// The configured limit in bytes.
         limit: usize,
     },
     /// The server answered with a status other than 2xx.
-    #[error("{}", status_display(head, message))]
+    #[error("{}", status_display(head, message.as_deref()))]
     Status {
         /// The response head (status, reason, headers such as `Location` and `Retry-After`).
         head: crate::http::ResponseHead,
         /// The server's error message: the `error` field of a JSON body, or a short text body.
         message: Option<String>,
+    },
+    /// The server answered a WebSocket upgrade with something other than `101 Switching
+    /// Protocols`.
+    #[error("WebSocket upgrade refused: {} (expected 101 Switching Protocols)", status_display(head, message.as_deref()))]
+    UpgradeRefused {
+        /// The response head.
+        head: crate::http::ResponseHead,
+        /// The server's error message, if it sent one.
+        message: Option<String>,
+    },
+    /// The server closed the WebSocket with a close frame.
+    #[error("server closed the WebSocket{}", close_display(*code, reason))]
+    WebSocketClosed {
+        /// The close frame's status code, if it had one.
+        code: Option<u16>,
+        /// The close frame's reason (bounded, control characters escaped).
+        reason: String,
     },
     /// A timer ran out.
     #[error("{0}")]
@@ -183,9 +205,27 @@ pub enum ErrorKind {
         /// The configured limit.
         limit: u32,
     },
-    /// A URL (configured, or from a redirect or `Link` header) is unusable.
+    /// A redirect leads back to a URL already visited in the same chain.
+    #[error("redirect loop: {location} was already visited")]
+    RedirectLoop {
+        /// The URL visited twice.
+        location: String,
+    },
+    /// A redirect's `Location` is unusable: not http(s), a downgrade from https to http,
+    /// or not a URL.
+    #[error("redirect to {location:?} refused: {error}")]
+    BadRedirect {
+        /// The `Location` as the server sent it (bounded, escaped).
+        location: String,
+        /// What is wrong with it.
+        error: crate::instance::UrlError,
+    },
+    /// A URL (configured, or from a `Link` header) is unusable.
     #[error("{0}")]
-    Url(#[from] crate::session::UrlError),
+    Url(#[from] crate::instance::UrlError),
+    /// The configuration cannot work (for example, an SSE session without a stream).
+    #[error("invalid configuration: {0}")]
+    Config(String),
     /// Reconnecting failed too many times in a row.
     #[error("gave up after {attempts} failed attempts; last error: {last}")]
     GaveUp {
@@ -199,18 +239,37 @@ pub enum ErrorKind {
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
     /// The server answered 2xx, but not with `text/event-stream`.
-    #[error("expected text/event-stream, server sent {}", head.content_type().unwrap_or("no Content-Type"))]
+    #[error("not an event stream (Content-Type {})", head.content_type().map_or_else(|| "missing".to_owned(), crate::http::quoted))]
     NotEventStream {
         /// The response head.
         head: crate::http::ResponseHead,
     },
 }
 
-fn status_display(head: &crate::http::ResponseHead, message: &Option<String>) -> String {
-    let mut s = format!("server answered {}", head.status());
-    if !head.reason().is_empty() {
+/// `16 KiB`, `1 MiB`, `100 bytes`.
+fn bytes(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// `503 Service Unavailable (Retry-After 30 s): message`.
+fn status_display(head: &crate::http::ResponseHead, message: Option<&str>) -> String {
+    let mut s = head.status().to_string();
+    let reason = crate::http::quoted(head.reason());
+    if !reason.is_empty() {
         s.push(' ');
-        s.push_str(head.reason());
+        s.push_str(&reason);
+    }
+    if let Some(v) = head.header_str("retry-after") {
+        match head.retry_after() {
+            Some(crate::http::RetryAfter::Delay(d)) => {
+                s.push_str(&format!(" (Retry-After {} s)", d.as_secs()));
+            }
+            _ => s.push_str(&format!(" (Retry-After {})", crate::http::quoted(v))),
+        }
     }
     if let Some(m) = message {
         s.push_str(": ");
@@ -219,20 +278,36 @@ fn status_display(head: &crate::http::ResponseHead, message: &Option<String>) ->
     s
 }
 
+fn close_display(code: Option<u16>, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (None, _) => String::new(),
+        (Some(c), true) => format!(" ({c})"),
+        (Some(c), false) => format!(" ({c}: {reason})"),
+    }
+}
+
 impl ErrorKind {
     fn is_transient(&self) -> bool {
         match self {
             ErrorKind::Status { head, .. } => {
                 let s = head.status();
-                s == 408 || s == 429 || s >= 500
+                s == 408 || s == 425 || s == 429 || s >= 500
             }
-            ErrorKind::NotEventStream { .. }
-            | ErrorKind::TooManyRedirects { .. }
+            ErrorKind::UpgradeRefused { head, .. } => {
+                let s = head.status();
+                s < 400 || s == 408 || s == 425 || s == 429 || s >= 500
+            }
+            ErrorKind::TooManyRedirects { .. }
+            | ErrorKind::RedirectLoop { .. }
+            | ErrorKind::BadRedirect { .. }
             | ErrorKind::Url(_)
+            | ErrorKind::Config(_)
             | ErrorKind::GaveUp { .. } => false,
             ErrorKind::Timeout(_)
             | ErrorKind::Transport { .. }
             | ErrorKind::Closed
+            | ErrorKind::WebSocketClosed { .. }
+            | ErrorKind::NotEventStream { .. }
             | ErrorKind::UnexpectedResponse(_) => true,
             ErrorKind::HeadTooLarge { .. }
             | ErrorKind::InvalidHead { .. }
@@ -243,23 +318,32 @@ impl ErrorKind {
     }
 }
 
-/// Which timer ran out.
+/// Which timer ran out, and after how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Timeout {
-    /// Connecting (TCP and TLS) took too long.
-    #[error("connect timed out")]
-    Connect,
+    /// Connecting (TCP and TLS; a WebSocket's upgrade too) took too long.
+    #[error("could not connect within {}", secs(*.0))]
+    Connect(std::time::Duration),
     /// The response head did not arrive in time.
-    #[error("no response head in time")]
-    Head,
+    #[error("no response head after {}", secs(*.0))]
+    Head(std::time::Duration),
     /// Nothing arrived on a live stream for too long (Mastodon sends a heartbeat every
-    /// 15 s; three missed heartbeats mean the connection is dead).
-    #[error("no data (not even a heartbeat) for too long: connection presumed dead")]
-    Idle,
+    /// 15 s, and pings a WebSocket every 30 s; three missed mean the connection is dead).
+    #[error("nothing received for {} (not even a heartbeat): connection presumed dead", secs(*.0))]
+    Idle(std::time::Duration),
     /// A REST request did not complete in time.
-    #[error("request timed out")]
-    Request,
+    #[error("request not answered within {}", secs(*.0))]
+    Request(std::time::Duration),
+}
+
+/// `10 s`, `1.5 s`.
+fn secs(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 /// What was wrong with a chunked body.

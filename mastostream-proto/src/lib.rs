@@ -53,7 +53,8 @@
 //! - [`sse`]: the WHATWG event-stream framer, linear time, zero-copy for lines inside one
 //!   chunk.
 //! - [`decoder`]: HTTP response (or bare body) to [`Frame`]s.
-//! - [`session`]: the reconnecting, catching-up client as a [`session::Machine`].
+//! - [`session`]: the reconnecting, catching-up client as a [`session::Machine`] (one input
+//!   method, one output queue).
 //! - [`listener`]: per-event callbacks ([`Listener`]) and the pure [`dispatch`] that both
 //!   adapters' run loops use.
 
@@ -66,12 +67,15 @@ pub mod error;
 pub mod event;
 pub mod http;
 mod id;
+pub mod instance;
 mod json;
 pub mod listener;
 pub mod model;
 pub mod session;
 pub mod sse;
 mod summary;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod ws;
 
 pub use channel::{Channel, ChannelError, PublicScope};
@@ -79,5 +83,6 @@ pub use decoder::{Decoder, Frame, Limits};
 pub use error::{DecodeError, Error, ErrorKind};
 pub use event::{Event, EventKind, RawEvent};
 pub use id::Id;
+pub use instance::{Instance, UrlError};
 pub use json::JsonBackend;
 pub use listener::{Callbacks, Listener, dispatch};

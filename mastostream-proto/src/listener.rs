@@ -9,8 +9,8 @@
 //!
 //! ```
 //! use mastostream_proto::listener::{Listener, dispatch};
-//! use mastostream_proto::session::Item;
-//! use mastostream_proto::{Event, Id};
+//! use mastostream_proto::session::{Item, StreamEvent};
+//! use mastostream_proto::{Channel, Event, Id};
 //!
 //! #[derive(Default)]
 //! struct Deletions(Vec<Id>);
@@ -22,10 +22,12 @@
 //! }
 //!
 //! let mut listener = Deletions::default();
-//! dispatch(&mut listener, Item::Event(Event::Delete(Id::from("110988741790818968"))));
+//! let live = |e| Item::Event(StreamEvent::live(e, Some(Channel::User)));
+//! dispatch(&mut listener, live(Event::Delete(Id::from("110988741790818968"))));
 //! // Recovered items go to the same callbacks unless `on_recovered` is overridden.
-//! dispatch(&mut listener, Item::Recovered(Event::Delete(Id::from("7"))));
-//! dispatch(&mut listener, Item::Event(Event::NotificationsMerged)); // ignored by default
+//! let recovered = StreamEvent::recovered(Event::Delete(Id::from("7")), Some(Channel::User));
+//! dispatch(&mut listener, Item::Event(recovered));
+//! dispatch(&mut listener, live(Event::NotificationsMerged)); // ignored by default
 //! assert_eq!(listener.0, ["110988741790818968", "7"]);
 //! ```
 
@@ -34,12 +36,18 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
-use crate::session::{Gap, Item, Timeline};
+use crate::session::{Gap, Item, Server, StreamEvent, Timeline};
 use crate::{Channel, DecodeError, Error, Event, Id};
 
 /// Callbacks for everything a stream delivers. Every method defaults to doing nothing
 /// (except [`on_recovered`](Listener::on_recovered), which forwards to the event's own
 /// callback).
+///
+/// Every event, live or recovered, first goes to [`on_any_event`](Listener::on_any_event)
+/// with the stream it came from, then to its own callback (`on_update`, `on_delete`, ...;
+/// a recovered one through [`on_recovered`](Listener::on_recovered)). A stream that stops
+/// for good calls [`on_abort`](Listener::on_abort) last, even when nobody waits for its
+/// result.
 #[allow(clippy::boxed_local)] // defaults ignore their argument; implementations keep the box
 pub trait Listener {
     /// `update`: a new status.
@@ -119,44 +127,57 @@ pub trait Listener {
     fn on_gap(&mut self, gap: Gap) {
         let _ = gap;
     }
-    /// A live event from a WebSocket subscription, with the stream it came from. By
-    /// default it goes to the event's own callback.
-    fn on_stream_event(&mut self, stream: Vec<String>, channel: Option<Channel>, event: Event) {
-        let _ = (stream, channel);
-        dispatch_event(self, event);
+    /// Every event, live or recovered, with the stream it came from; called before the
+    /// event's own callback.
+    fn on_any_event(&mut self, event: &StreamEvent) {
+        let _ = event;
     }
     /// The WebSocket server reported an error, most likely about `channel`'s subscription.
     fn on_stream_error(&mut self, channel: Option<Channel>, status: Option<u16>, error: String) {
         let _ = (channel, status, error);
+    }
+    /// Where the stream is served from (discovery, before the first connection).
+    fn on_discovered(&mut self, server: Server) {
+        let _ = server;
+    }
+    /// The stream stopped for good: retrying cannot help (a `401`, an unknown stream, too
+    /// many redirects, ...). Called once, after every item; the stream's run or join
+    /// returns the same error.
+    fn on_abort(&mut self, error: &Error) {
+        let _ = error;
     }
 }
 
 /// Routes one session item to the listener's callback for it.
 pub fn dispatch<L: Listener + ?Sized>(listener: &mut L, item: Item) {
     match item {
-        Item::Event(event) => dispatch_event(listener, event),
-        Item::Recovered(event) => listener.on_recovered(event),
-        Item::Connected { url } => listener.on_connect(url),
+        Item::Event(e) => {
+            listener.on_any_event(&e);
+            if e.recovered {
+                listener.on_recovered(e.event);
+            } else {
+                dispatch_event(listener, e.event);
+            }
+        }
+        Item::Connected { url, .. } => listener.on_connect(url),
+        Item::Discovered(server) => listener.on_discovered(server),
         Item::Disconnected { error } => listener.on_disconnect(error),
         Item::Reconnecting {
             attempt,
             delay,
             error,
+            ..
         } => listener.on_reconnecting(attempt, delay, error),
         Item::CaughtUp {
             timeline,
             recovered,
         } => listener.on_caught_up(timeline, recovered),
         Item::Gap(gap) => listener.on_gap(gap),
-        Item::StreamEvent {
-            stream,
-            channel,
-            event,
-        } => listener.on_stream_event(stream, channel, event),
         Item::StreamError {
             channel,
             status,
             error,
+            ..
         } => listener.on_stream_error(channel, status, error),
     }
 }
@@ -192,13 +213,13 @@ macro_rules! callbacks {
         /// ```
         /// use std::sync::{Arc, Mutex};
         /// use mastostream_proto::listener::{Callbacks, dispatch};
-        /// use mastostream_proto::session::Item;
+        /// use mastostream_proto::session::{Item, StreamEvent};
         /// use mastostream_proto::{Event, Id};
         ///
         /// let seen = Arc::new(Mutex::new(Vec::new()));
         /// let log = seen.clone();
         /// let mut callbacks = Callbacks::new().on_delete(move |id: Id| log.lock().unwrap().push(id));
-        /// dispatch(&mut callbacks, Item::Event(Event::Delete(Id::from("1"))));
+        /// dispatch(&mut callbacks, Item::Event(StreamEvent::live(Event::Delete(Id::from("1")), None)));
         /// assert_eq!(*seen.lock().unwrap(), ["1"]);
         /// ```
         #[derive(Default)]
@@ -206,7 +227,8 @@ macro_rules! callbacks {
         pub struct Callbacks<'a> {
             $( $name: Cb<'a, ($($ty,)*)>, )*
             on_recovered: Cb<'a, Event>,
-            on_stream_event: Cb<'a, (Vec<String>, Option<Channel>, Event)>,
+            on_any_event: Option<Box<dyn FnMut(&StreamEvent) + Send + 'a>>,
+            on_abort: Option<Box<dyn FnMut(&Error) + Send + 'a>>,
         }
 
         impl<'a> Callbacks<'a> {
@@ -232,14 +254,18 @@ macro_rules! callbacks {
                 self
             }
 
-            /// Sets the callback for WebSocket events with their stream (by default they
-            /// go to the event's own callback).
+            /// Sets the callback every event goes to first, live or recovered, with the
+            /// stream it came from.
             #[must_use]
-            pub fn on_stream_event(
-                mut self,
-                mut f: impl FnMut(Vec<String>, Option<Channel>, Event) + Send + 'a,
-            ) -> Self {
-                self.on_stream_event = Some(Box::new(move |(s, c, e)| f(s, c, e)));
+            pub fn on_any_event(mut self, f: impl FnMut(&StreamEvent) + Send + 'a) -> Self {
+                self.on_any_event = Some(Box::new(f));
+                self
+            }
+
+            /// Sets the callback for a stream that stopped for good.
+            #[must_use]
+            pub fn on_abort(mut self, f: impl FnMut(&Error) + Send + 'a) -> Self {
+                self.on_abort = Some(Box::new(f));
                 self
             }
         }
@@ -260,10 +286,15 @@ macro_rules! callbacks {
                 }
             }
 
-            fn on_stream_event(&mut self, stream: Vec<String>, channel: Option<Channel>, event: Event) {
-                match &mut self.on_stream_event {
-                    Some(f) => f((stream, channel, event)),
-                    None => dispatch_event(self, event),
+            fn on_any_event(&mut self, event: &StreamEvent) {
+                if let Some(f) = &mut self.on_any_event {
+                    f(event);
+                }
+            }
+
+            fn on_abort(&mut self, error: &Error) {
+                if let Some(f) = &mut self.on_abort {
+                    f(error);
                 }
             }
         }
@@ -311,6 +342,8 @@ callbacks! {
     on_gap(gap: Gap);
     /// Sets the callback for WebSocket server errors.
     on_stream_error(channel: Option<Channel>, status: Option<u16>, error: String);
+    /// Sets the callback for discovery's result.
+    on_discovered(server: Server);
 }
 
 impl std::fmt::Debug for Callbacks<'_> {
@@ -327,6 +360,10 @@ mod tests {
 
     #[derive(Default)]
     struct Log(Vec<String>);
+
+    fn live(event: Event) -> Item {
+        Item::Event(StreamEvent::live(event, Some(Channel::User)))
+    }
 
     impl Listener for Log {
         fn on_delete(&mut self, id: Id) {
@@ -360,21 +397,24 @@ mod tests {
     fn dispatch_routes_every_item_kind() {
         let mut log = Log::default();
         let items = [
-            Item::Connected { url: "u".into() },
-            Item::Event(Event::Heartbeat(Bytes::from_static(b"thump"))),
-            Item::Event(Event::Delete(Id::from("5"))),
-            Item::Recovered(Event::Delete(Id::from("4"))),
-            Item::Event(Event::NotificationsMerged),
-            Item::Event(Event::Unknown {
+            Item::Connected {
+                url: "u".into(),
+                transport: crate::session::StreamTransport::Sse,
+            },
+            live(Event::Heartbeat(Bytes::from_static(b"thump"))),
+            live(Event::Delete(Id::from("5"))),
+            Item::Event(StreamEvent::recovered(Event::Delete(Id::from("4")), None)),
+            live(Event::NotificationsMerged),
+            live(Event::Unknown {
                 name: "x.y".into(),
                 data: Bytes::new(),
             }),
-            Item::Event(Event::Malformed {
+            live(Event::Malformed {
                 name: "update".into(),
                 data: Bytes::new(),
                 error: DecodeError::InvalidUtf8 { offset: 0 },
             }),
-            Item::Event(Event::FiltersChanged), // no callback: ignored
+            live(Event::FiltersChanged), // no callback: ignored
             Item::Disconnected {
                 error: ErrorKind::Closed.into(),
             },
@@ -405,6 +445,47 @@ mod tests {
     }
 
     #[test]
+    fn any_event_sees_every_event_with_its_stream_then_its_callback_runs() {
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (a, b, c) = (seen.clone(), seen.clone(), seen.clone());
+        let mut cb = Callbacks::new()
+            .on_any_event(move |e| {
+                let stream = e.channel.as_ref().map_or("-".into(), ToString::to_string);
+                a.lock()
+                    .unwrap()
+                    .push(format!("any {} {stream} {}", e.event.kind(), e.recovered));
+            })
+            .on_delete(move |id| b.lock().unwrap().push(format!("delete {id}")))
+            .on_abort(move |e| c.lock().unwrap().push(format!("abort {e}")));
+        let tag = Channel::hashtag("rust");
+        dispatch(
+            &mut cb,
+            Item::Event(StreamEvent::live(
+                Event::Delete(Id::from("1")),
+                Some(tag.clone()),
+            )),
+        );
+        dispatch(
+            &mut cb,
+            Item::Event(StreamEvent::recovered(
+                Event::Delete(Id::from("2")),
+                Some(tag),
+            )),
+        );
+        Listener::on_abort(&mut cb, &Error::from(ErrorKind::Closed));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "any delete hashtag #rust false",
+                "delete 1",
+                "any delete hashtag #rust true",
+                "delete 2",
+                "abort server closed the stream",
+            ]
+        );
+    }
+
+    #[test]
     fn callbacks_call_only_what_is_set_and_route_recovered() {
         let seen = Arc::new(Mutex::new(Vec::<String>::new()));
         let (a, b, c) = (seen.clone(), seen.clone(), seen.clone());
@@ -416,15 +497,19 @@ mod tests {
                     .push(format!("retry {attempt} {}", delay.as_millis()))
             })
             .on_caught_up(move |t, n| c.lock().unwrap().push(format!("caught up {t} {n}")));
-        dispatch(&mut cb, Item::Event(Event::Delete(Id::from("1"))));
-        dispatch(&mut cb, Item::Recovered(Event::Delete(Id::from("2"))));
-        dispatch(&mut cb, Item::Event(Event::FiltersChanged));
+        dispatch(&mut cb, live(Event::Delete(Id::from("1"))));
+        dispatch(
+            &mut cb,
+            Item::Event(StreamEvent::recovered(Event::Delete(Id::from("2")), None)),
+        );
+        dispatch(&mut cb, live(Event::FiltersChanged));
         dispatch(
             &mut cb,
             Item::Reconnecting {
                 attempt: 3,
                 delay: Duration::from_millis(1500),
                 error: ErrorKind::Closed.into(),
+                capped: None,
             },
         );
         dispatch(
@@ -437,7 +522,10 @@ mod tests {
         let recovered = Arc::new(Mutex::new(0));
         let r = recovered.clone();
         let mut only_recovered = Callbacks::new().on_recovered(move |_| *r.lock().unwrap() += 1);
-        dispatch(&mut only_recovered, Item::Recovered(Event::FiltersChanged));
+        dispatch(
+            &mut only_recovered,
+            Item::Event(StreamEvent::recovered(Event::FiltersChanged, None)),
+        );
         assert_eq!(*recovered.lock().unwrap(), 1);
         assert_eq!(
             *seen.lock().unwrap(),

@@ -12,14 +12,14 @@
 //! use mastostream_proto::{Channel, Event};
 //!
 //! assert_eq!(
-//!     ws::subscribe(&Channel::hashtag("rust", false)),
+//!     ws::subscribe(&Channel::hashtag("rust")),
 //!     r#"{"type":"subscribe","stream":"hashtag","tag":"rust"}"#
 //! );
 //!
 //! let text = r#"{"stream":["hashtag","rust"],"event":"delete","payload":"110988741790818968"}"#;
 //! match ws::decode(text).unwrap() {
 //!     WsMessage::Event { channel, event, .. } => {
-//!         assert_eq!(channel, Some(Channel::hashtag("rust", false)));
+//!         assert_eq!(channel, Some(Channel::hashtag("rust")));
 //!         assert_eq!(event, Event::Delete("110988741790818968".into()));
 //!     }
 //!     other => panic!("unexpected {other:?}"),
@@ -281,11 +281,11 @@ mod tests {
                 r#"{"type":"subscribe","stream":"public:remote:media"}"#,
             ),
             (
-                Channel::hashtag("#rust", false),
+                Channel::hashtag("#rust"),
                 r#"{"type":"subscribe","stream":"hashtag","tag":"rust"}"#,
             ),
             (
-                Channel::hashtag("rust", true),
+                Channel::hashtag("rust").local_only(),
                 r#"{"type":"subscribe","stream":"hashtag:local","tag":"rust"}"#,
             ),
             (
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn parameters_are_json_escaped() {
-        let message = subscribe(&Channel::hashtag("a\"b\\c日本", false));
+        let message = subscribe(&Channel::hashtag("a\"b\\c日本"));
         assert_eq!(
             message,
             r#"{"type":"subscribe","stream":"hashtag","tag":"a\"b\\c日本"}"#
@@ -429,7 +429,12 @@ mod tests {
             panic!()
         };
         assert_eq!(stream, ["public:bubble"]);
-        assert_eq!(channel, None);
+        assert_eq!(
+            channel,
+            Some(Channel::Other {
+                stream: vec!["public:bubble".into()]
+            })
+        );
         assert_eq!(
             event,
             Event::Unknown {

@@ -3,18 +3,17 @@
 //! `Finished`, no transmit on a transport that is not connected or was closed, buffers
 //! within their limits.
 
-mod sim;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
 use bytes::Bytes;
 use mastostream_proto::session::{
-    Instance, Machine, Output, Session, SessionConfig, TransportError, TransportId,
+    Close, Command, Input, Instance, Machine, Output, Session, SessionConfig, TransportError,
+    TransportId,
 };
+use mastostream_proto::testing::*;
 use mastostream_proto::{Channel, Limits, http::Token};
 use proptest::prelude::*;
-use sim::*;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -109,7 +108,7 @@ proptest! {
     fn any_op_sequence_keeps_the_contract(ops in prop::collection::vec(op(), 1..120), catch_up in any::<bool>(), websocket in any::<bool>()) {
         let instance = Instance::parse("https://m.example").unwrap();
         let mut cfg = if websocket {
-            SessionConfig::websocket(instance, Channel::User, vec![Channel::list("42")])
+            SessionConfig::websocket(instance, [Channel::User, Channel::list("42")])
         } else {
             SessionConfig::new(instance, Channel::User)
         }
@@ -126,31 +125,37 @@ proptest! {
         let mut closed: HashSet<TransportId> = HashSet::new();
         let mut finished = false;
 
+        let mut closing: HashSet<TransportId> = HashSet::new();
         for op in ops {
-            match op {
-                Op::Connected(i) => if let Some(&t) = known.get(i) {
-                    s.handle_connected(t, now);
+            let advancing = matches!(op, Op::Advance(_));
+            let pick = |i: usize| known.get(i).copied();
+            let input = match op {
+                Op::Connected(i) => pick(i).map(|t| {
                     if !closed.contains(&t) { connected.insert(t); }
-                },
-                Op::ConnectFailed(i) => if let Some(&t) = known.get(i) {
-                    s.handle_connect_failed(t, TransportError::new(std::io::ErrorKind::ConnectionRefused, "refused"), now);
-                },
-                Op::Data(i, f) => if let Some(&t) = known.get(i) { s.handle_data(t, frags[f].clone(), now) },
-                Op::Eof(i) => if let Some(&t) = known.get(i) { s.handle_eof(t, now) },
-                Op::IoError(i) => if let Some(&t) = known.get(i) {
-                    s.handle_io_error(t, TransportError::new(std::io::ErrorKind::ConnectionReset, "reset"), now);
-                },
+                    Input::Connected(t)
+                }),
+                Op::ConnectFailed(i) => pick(i).map(|t| Input::ConnectFailed(t, TransportError::new(std::io::ErrorKind::ConnectionRefused, "refused"))),
+                Op::Data(i, f) => pick(i).map(|t| Input::Data(t, frags[f].clone())),
+                Op::Eof(i) => pick(i).map(Input::Eof),
+                Op::IoError(i) => pick(i).map(|t| Input::Failed(t, TransportError::new(std::io::ErrorKind::ConnectionReset, "reset"))),
                 Op::Advance(ms) => {
                     now += Duration::from_millis(ms);
-                    s.handle_timeout(now);
+                    Some(Input::Timeout)
                 }
-                Op::Close => s.close(now),
-                Op::WsMessage(i, m) => if let Some(&t) = known.get(i) { s.handle_ws_message(t, msgs[m].clone(), now) },
-                Op::WsFrame(i) => if let Some(&t) = known.get(i) { s.handle_ws_frame(t, now) },
-                Op::Subscribe(true) => s.subscribe(Channel::hashtag("rust", false), now),
-                Op::Subscribe(false) => s.unsubscribe(&Channel::list("42"), now),
+                Op::Close => Some(Input::Command(Command::Close)),
+                Op::WsMessage(i, m) => pick(i).map(|t| Input::WsMessage(t, msgs[m].clone())),
+                Op::WsFrame(i) => pick(i).map(Input::WsFrame),
+                Op::Subscribe(true) => Some(Input::Command(Command::Subscribe(Channel::hashtag("rust")))),
+                Op::Subscribe(false) => Some(Input::Command(Command::Unsubscribe(Channel::list("42")))),
+            };
+            if let Some(input) = input {
+                s.handle_input(input, now);
             }
-            while let Some(out) = s.poll() {
+            let deadline = loop {
+                let out = s.poll_output();
+                if let Output::Wait { deadline } = out {
+                    break deadline;
+                }
                 prop_assert!(!finished, "output after Finished: {out:?}");
                 match out {
                     Output::Connect { transport, .. } => {
@@ -160,23 +165,34 @@ proptest! {
                     Output::Transmit { transport, .. } => {
                         prop_assert!(connected.contains(&transport) && !closed.contains(&transport));
                     }
-                    Output::Close { transport } => { closed.insert(transport); }
+                    Output::Close { transport, how: Close::Now } => {
+                        prop_assert!(!closed.contains(&transport), "closed twice");
+                        closed.insert(transport);
+                    }
+                    Output::Close { transport, .. } => { closing.insert(transport); }
                     Output::ConnectWebSocket { transport, .. } => known.push(transport),
                     Output::SendText { transport, .. } => {
-                        prop_assert!(connected.contains(&transport) && !closed.contains(&transport));
+                        prop_assert!(connected.contains(&transport) && !closed.contains(&transport) && !closing.contains(&transport));
                     }
                     Output::Item(_) => {}
-                    Output::Finished(_) => finished = true,
+                    Output::Finished(_) => {
+                        finished = true;
+                        for t in &known {
+                            prop_assert!(closed.contains(t), "transport {t} left open at Finished");
+                        }
+                    }
+                    _ => {}
                 }
-            }
-            if let Op::Advance(_) = op && let Some(deadline) = s.poll_timeout() {
-                prop_assert!(deadline > now, "deadline {deadline:?} not after now {now:?}");
+            };
+            if let (true, Some(d)) = (advancing, deadline) {
+                prop_assert!(d > now, "deadline {d:?} not after now {now:?}");
             }
             let (bytes, held) = s.buffered();
             prop_assert!(bytes <= 16 * 1024 + 2048 + 1024, "buffered {bytes}");
             prop_assert!(held <= 4);
             if finished {
-                prop_assert!(s.poll_timeout().is_none());
+                prop_assert!(deadline.is_none());
+                prop_assert!(s.is_finished());
             }
         }
     }

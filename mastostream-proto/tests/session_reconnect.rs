@@ -1,12 +1,10 @@
 //! Session timers, backoff, classification and redirects, in simulated time.
 
-mod sim;
-
 use std::time::Duration;
 
 use mastostream_proto::session::{Backoff, Instance, Item, Machine, Rng, SessionConfig};
+use mastostream_proto::testing::*;
 use mastostream_proto::{Channel, ErrorKind, Event, http::Token};
-use sim::*;
 
 const STREAM: &str = "/api/v1/streaming/user";
 
@@ -96,7 +94,7 @@ fn idle_timeout_fires_at_45s_without_heartbeats_and_never_while_they_flow() {
     };
     assert!(matches!(
         error.kind(),
-        ErrorKind::Timeout(mastostream_proto::error::Timeout::Idle)
+        ErrorKind::Timeout(mastostream_proto::error::Timeout::Idle(_))
     ));
     sim.until_connect(STREAM, Duration::from_secs(2));
 }
@@ -134,7 +132,7 @@ fn unauthorized_stops_with_the_server_message_and_never_retries() {
     sim.advance(Duration::from_secs(3600));
     assert_eq!(sim.connects.len(), 1);
     assert_eq!(sim.after_finish, 0);
-    assert!(sim.session.poll_timeout().is_none());
+    assert!(sim.deadline.is_none());
     assert!(sim.session.is_finished());
 }
 
@@ -227,7 +225,12 @@ fn redirects_are_followed_and_a_permanent_one_is_remembered() {
         "streaming.mastodon.example"
     );
     assert!(sim.requests[&id].contains("Host: streaming.mastodon.example\r\n"));
-    assert!(sim.requests[&id].contains("Authorization: Bearer secret-token-123"));
+    // Another origin never gets the token (as curl, browsers and reqwest do).
+    assert!(
+        !sim.requests[&id].contains("Authorization"),
+        "{}",
+        sim.requests[&id]
+    );
     sim.data(id, SSE_HEAD);
     sim.eof(id);
     sim.until_connect(STREAM, Duration::from_secs(5));
@@ -238,20 +241,65 @@ fn redirects_are_followed_and_a_permanent_one_is_remembered() {
 }
 
 #[test]
-fn redirect_loops_are_bounded() {
+fn a_same_origin_redirect_keeps_the_token() {
     let mut sim = Sim::new(config());
-    for _ in 0..6 {
-        let id = sim.until_connect(STREAM, Duration::ZERO);
-        sim.data(
-            id,
-            json_response("302 Found", "", "Location: /api/v1/streaming/user\r\n"),
-        );
-    }
+    let id = sim.until_connect(STREAM, Duration::ZERO);
+    sim.data(
+        id,
+        json_response(
+            "307 Temporary Redirect",
+            "",
+            "Location: /api/v1/streaming/user?moved=1\r\n",
+        ),
+    );
+    let id = sim.until_connect(STREAM, Duration::ZERO);
+    assert_eq!(sim.target(id), "/api/v1/streaming/user?moved=1");
+    assert!(sim.requests[&id].contains("Authorization: Bearer secret-token-123"));
+}
+
+#[test]
+fn redirect_loops_are_named_and_chains_are_bounded() {
+    let mut sim = Sim::new(config());
+    let id = sim.until_connect(STREAM, Duration::ZERO);
+    sim.data(
+        id,
+        json_response("302 Found", "", "Location: /api/v1/streaming/other\r\n"),
+    );
+    let id = sim.until_connect("/api/v1/streaming/other", Duration::ZERO);
+    sim.data(
+        id,
+        json_response("302 Found", "", "Location: /api/v1/streaming/user\r\n"),
+    );
     let Some(Err(e)) = &sim.finished else {
         panic!("redirect loop not stopped")
     };
-    assert!(matches!(e.kind(), ErrorKind::TooManyRedirects { limit: 5 }));
+    assert!(matches!(e.kind(), ErrorKind::RedirectLoop { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "redirect loop: https://mastodon.example/api/v1/streaming/user was already visited"
+    );
+    assert_eq!(sim.connects.len(), 2);
+
+    let mut sim = Sim::new(config());
+    for n in 0..6 {
+        let id = sim.until_connect("/api/v1/streaming/", Duration::ZERO);
+        let location = format!("Location: /api/v1/streaming/hop{n}\r\n");
+        sim.data(id, json_response("302 Found", "", &location));
+    }
+    let Some(Err(e)) = &sim.finished else {
+        panic!("redirect chain not stopped")
+    };
+    assert!(
+        matches!(e.kind(), ErrorKind::TooManyRedirects { limit: 5 }),
+        "{e}"
+    );
     assert_eq!(sim.connects.len(), 6);
+    sim.advance(Duration::from_secs(3600));
+    assert_eq!(
+        sim.connects.len(),
+        6,
+        "no retry after a fatal redirect error"
+    );
 }
 
 #[test]
@@ -269,7 +317,11 @@ fn redirect_to_plain_http_is_refused() {
     let Some(Err(e)) = &sim.finished else {
         panic!()
     };
-    assert!(matches!(e.kind(), ErrorKind::Url(_)));
+    assert!(matches!(e.kind(), ErrorKind::BadRedirect { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "redirect to \"http://mastodon.example/api/v1/streaming/user\" refused: a downgrade from https to http"
+    );
 }
 
 #[test]
@@ -339,7 +391,13 @@ fn connect_and_head_timeouts() {
             _ => None,
         })
         .collect();
-    assert_eq!(kinds, ["connect timed out", "no response head in time"]);
+    assert_eq!(
+        kinds,
+        [
+            "could not connect within 10 s",
+            "no response head after 15 s"
+        ]
+    );
 }
 
 #[test]
@@ -365,10 +423,10 @@ fn close_while_backing_off_finishes_cleanly() {
     let mut sim = Sim::new(config());
     let id = sim.until_connect(STREAM, Duration::ZERO);
     sim.refuse(id);
-    assert!(sim.session.poll_timeout().is_some());
+    assert!(sim.deadline.is_some());
     sim.close();
     assert!(matches!(sim.finished, Some(Ok(()))));
-    assert!(sim.session.poll_timeout().is_none());
+    assert!(sim.deadline.is_none());
     sim.advance(Duration::from_secs(3600));
     assert_eq!(sim.connects.len(), 1);
     assert_eq!(sim.after_finish, 0);
@@ -406,5 +464,5 @@ fn one_malformed_event_costs_only_itself() {
         })
         .collect();
     assert_eq!(kinds, ["update", "malformed", "malformed", "update"]);
-    assert!(matches!(sim.items[1], Item::Event(Event::Heartbeat(_))));
+    assert!(matches!(sim.items[1].event(), Some(Event::Heartbeat(_))));
 }

@@ -1,15 +1,15 @@
 //! The Session over Mastodon's multiplexed WebSocket, in simulated time: subscriptions,
 //! resubscription after a reconnect, liveness, errors tied to subscriptions, catch-up.
 
-mod sim;
-
 use std::time::Duration;
 
 use bytes::Bytes;
 use mastostream_proto::http::{Header, ResponseHead, Token};
-use mastostream_proto::session::{Instance, Item, Machine, SessionConfig, TransportId};
+use mastostream_proto::session::{
+    Command, Input, Instance, Item, SessionConfig, StreamEvent, TransportId,
+};
+use mastostream_proto::testing::*;
 use mastostream_proto::{Channel, Event, PublicScope};
-use sim::*;
 
 fn public() -> Channel {
     Channel::Public {
@@ -21,8 +21,7 @@ fn public() -> Channel {
 fn config(more: Vec<Channel>) -> SessionConfig {
     let mut cfg = SessionConfig::websocket(
         Instance::parse("https://mastodon.example").unwrap(),
-        public(),
-        more,
+        std::iter::once(public()).chain(more),
     )
     .token(Token::new("ws-secret"))
     .seed(3);
@@ -48,14 +47,12 @@ fn open(sim: &mut Sim) -> TransportId {
         .rev()
         .find(|(id, _, _)| sim.ws_requests.contains_key(id) && !sim.closed.contains(id))
         .expect("a WebSocket connect");
-    sim.session.handle_connected(id, sim.now);
-    sim.pump();
+    sim.input(Input::Connected(id));
     id
 }
 
 fn message(sim: &mut Sim, id: TransportId, text: Bytes) {
-    sim.session.handle_ws_message(id, text, sim.now);
-    sim.pump();
+    sim.ws_message(id, text);
 }
 
 fn caught_up(sim: &Sim, timeline: &str) -> bool {
@@ -95,7 +92,7 @@ fn upgrade_request_carries_the_token_in_a_header_only() {
 
 #[test]
 fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
-    let mut sim = Sim::new(config(vec![Channel::hashtag("rust", false)]));
+    let mut sim = Sim::new(config(vec![Channel::hashtag("rust")]));
     let id = open(&mut sim);
     assert_eq!(
         sent_to(&sim, id),
@@ -105,7 +102,7 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
         ]
     );
     assert!(
-        matches!(sim.items[0], Item::Connected { ref url } if url == "wss://mastodon.example/api/v1/streaming")
+        matches!(sim.items[0], Item::Connected { ref url, .. } if url == "wss://mastodon.example/api/v1/streaming")
     );
     let status = status_json(&sid(1));
     message(&mut sim, id, ws_event(&["public"], "update", &status));
@@ -120,9 +117,7 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::StreamEvent { channel, event, .. } => {
-                Some((channel.clone(), event.kind().as_str()))
-            }
+            Item::Event(e) => Some((e.channel.clone(), e.event.kind().as_str())),
             _ => None,
         })
         .collect();
@@ -130,7 +125,7 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
         got,
         [
             (Some(public()), "update"),
-            (Some(Channel::hashtag("rust", false)), "update"),
+            (Some(Channel::hashtag("rust")), "update"),
             (Some(public()), "delete"),
         ]
     );
@@ -140,11 +135,10 @@ fn subscribes_to_every_stream_and_tags_each_event_with_its_stream() {
 fn a_dropped_connection_resubscribes_everything() {
     let mut sim = Sim::new(config(vec![Channel::list("42")]));
     let first = open(&mut sim);
-    sim.session
-        .subscribe(Channel::hashtag("café", true), sim.now);
-    sim.pump();
-    sim.session.unsubscribe(&Channel::list("42"), sim.now);
-    sim.pump();
+    sim.input(Input::Command(Command::Subscribe(
+        Channel::hashtag("café").local_only(),
+    )));
+    sim.input(Input::Command(Command::Unsubscribe(Channel::list("42"))));
     assert_eq!(
         sent_to(&sim, first),
         [
@@ -178,7 +172,7 @@ fn pings_keep_it_alive_and_silence_kills_it() {
     let id = open(&mut sim);
     for _ in 0..20 {
         sim.advance(Duration::from_secs(30));
-        sim.session.handle_ws_frame(id, sim.now);
+        sim.ws_frame(id);
     }
     assert!(!sim.closed.contains(&id));
     sim.advance(Duration::from_secs(89));
@@ -202,6 +196,7 @@ fn errors_are_tied_to_the_refused_subscription_which_is_dropped() {
         channel,
         status,
         error,
+        dropped,
     }) = sim
         .items
         .iter()
@@ -212,6 +207,7 @@ fn errors_are_tied_to_the_refused_subscription_which_is_dropped() {
     assert_eq!(channel.as_ref(), Some(&Channel::list("42")));
     assert_eq!(*status, Some(401));
     assert_eq!(error, "Not authorized to stream this list");
+    assert!(*dropped);
     assert!(
         sim.finished.is_none(),
         "a refused subscription does not end the session"
@@ -224,10 +220,10 @@ fn errors_are_tied_to_the_refused_subscription_which_is_dropped() {
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::StreamEvent { event, .. } => Some(if event.is_malformed() {
+            Item::Event(e) => Some(if e.event.is_malformed() {
                 "malformed"
             } else {
-                event.kind().as_str()
+                e.event.kind().as_str()
             }),
             _ => None,
         })
@@ -247,9 +243,7 @@ fn an_expired_token_at_upgrade_is_fatal_with_the_server_message() {
             value: Bytes::from_static(b"Invalid access token"),
         }],
     );
-    sim.session
-        .handle_ws_rejected(id, head, Bytes::new(), sim.now);
-    sim.pump();
+    sim.ws_rejected(id, head, Bytes::new());
     let Some(Err(e)) = &sim.finished else {
         panic!("not finished")
     };
@@ -271,9 +265,7 @@ fn unavailable_at_upgrade_is_retried() {
             value: Bytes::from_static(b"20"),
         }],
     );
-    sim.session
-        .handle_ws_rejected(id, head, Bytes::new(), sim.now);
-    sim.pump();
+    sim.ws_rejected(id, head, Bytes::new());
     assert!(sim.reconnect_delays()[0] >= Duration::from_secs(20));
     sim.advance(Duration::from_secs(25));
     assert_eq!(sim.connects.len(), 2);
@@ -281,7 +273,7 @@ fn unavailable_at_upgrade_is_retried() {
 
 #[test]
 fn catch_up_runs_per_subscription_after_a_reconnect() {
-    let mut cfg = config(vec![Channel::hashtag("rust", false)]);
+    let mut cfg = config(vec![Channel::hashtag("rust")]);
     cfg.catch_up.enabled = true;
     let mut sim = Sim::new(cfg);
     let mut public_tl = Timeline::new("/api/v1/timelines/public");
@@ -328,11 +320,15 @@ fn catch_up_runs_per_subscription_after_a_reconnect() {
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::StreamEvent {
+            Item::Event(StreamEvent {
                 event: Event::Update(s),
+                recovered,
                 ..
-            } => Some(format!("live {}", s.id)),
-            Item::Recovered(Event::Update(s)) => Some(format!("recovered {}", s.id)),
+            }) => Some(format!(
+                "{} {}",
+                if *recovered { "recovered" } else { "live" },
+                s.id
+            )),
             _ => None,
         })
         .collect();
@@ -353,10 +349,7 @@ fn catch_up_runs_per_subscription_after_a_reconnect() {
 /// subscribed first must not take the blame (and be dropped) for a refused list.
 #[test]
 fn errors_naming_a_list_or_tag_go_to_that_subscription_not_the_oldest() {
-    let mut sim = Sim::new(config(vec![
-        Channel::list("42"),
-        Channel::hashtag("rust", false),
-    ]));
+    let mut sim = Sim::new(config(vec![Channel::list("42"), Channel::hashtag("rust")]));
     let id = open(&mut sim);
     message(
         &mut sim,
@@ -393,7 +386,7 @@ fn errors_naming_a_list_or_tag_go_to_that_subscription_not_the_oldest() {
     assert_eq!(
         errors,
         [
-            (Some(Channel::hashtag("rust", false)), Some(400)),
+            (Some(Channel::hashtag("rust")), Some(400)),
             (Some(Channel::list("42")), Some(401)),
             (Some(public()), Some(500)),
             (None, Some(401)),

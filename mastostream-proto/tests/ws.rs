@@ -72,11 +72,11 @@ fn every_ws_fixture_decodes_like_the_sse_payload() {
 fn streams_map_to_channels() {
     let (stream, channel, event) = ws_event("update_hashtag.json");
     assert_eq!(stream, ["hashtag", "rust"]);
-    assert_eq!(channel, Some(Channel::hashtag("rust", false)));
+    assert_eq!(channel, Some(Channel::hashtag("rust")));
     assert_eq!(event.status().unwrap().favourited, None);
 
     let (_, channel, event) = ws_event("status_update_local_hashtag.json");
-    assert_eq!(channel, Some(Channel::hashtag("café", true)));
+    assert_eq!(channel, Some(Channel::hashtag("café").local_only()));
     assert!(matches!(event, Event::StatusUpdate(_)));
 
     let (_, channel, event) = ws_event("public_local_media.json");

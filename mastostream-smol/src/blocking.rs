@@ -11,9 +11,9 @@
 //! | `handle = mastodon.stream_user(listener, run_async=True)` | `let handle = client.stream_user().spawn(listener)` |
 //! | `handle.close()`, `handle.is_alive()`, `handle.is_receiving()` | the same on [`StreamHandle`], plus [`join`](StreamHandle::join) |
 //!
-//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket the same way: a
-//! [`WsStream`] iterates, runs or spawns like an [`EventStream`], and its subscriptions
-//! change while it runs, from any thread ([`WsController`]).
+//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket the same way: the same
+//! [`EventStream`] iterates, runs or spawns, and its subscriptions change while it runs,
+//! from any thread or callback ([`StreamControl`]).
 //!
 //! Reconnects, backoff and catch-up are the session's, exactly as in the async API: this
 //! module only blocks on the smol driver (`smol::block_on`), it has no loop of its own.
@@ -31,9 +31,11 @@
 //!         Item::Connected { .. } => {
 //! #           server.publish_update();
 //!         }
-//!         Item::Event(Event::Update(status)) => {
-//!             println!("{}: {}", status.account.acct, status.content);
-//!             break;
+//!         Item::Event(e) => {
+//!             if let Event::Update(status) = &e.event {
+//!                 println!("{}: {}", status.account.acct, status.content);
+//!                 break;
+//!             }
 //!         }
 //!         _ => {}
 //!     }
@@ -44,17 +46,12 @@
 //! Do not call these methods from inside an async task: they block its thread.
 
 use std::fmt;
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use futures_rustls::rustls::pki_types::CertificateDer;
-use mastostream_proto::listener::Listener;
-use mastostream_proto::session::{Instance, Item, SessionConfig};
-use mastostream_proto::{Channel, Error, Id, PublicScope};
-
-use crate::ConfigError;
-pub use crate::WsController;
-use crate::driver::Control;
+use crate::{
+    CertificateDer, Channel, ConfigError, Error, HealthReport, Id, Instance, Item, Listener,
+    SessionConfig, StreamControl, StreamTransport,
+};
 
 /// A Mastodon streaming client whose calls block: the blocking twin of
 /// [`crate::Client`], with the same methods.
@@ -77,10 +74,14 @@ impl From<Client> for crate::Client {
     }
 }
 
-impl crate::Client {
-    /// The blocking twin of this client (same settings).
-    #[must_use]
-    pub fn blocking(self) -> Client {
+/// Makes the blocking twin of an async client (same settings).
+pub trait Blocking {
+    /// The blocking twin of this client.
+    fn blocking(self) -> Client;
+}
+
+impl Blocking for crate::Client {
+    fn blocking(self) -> Client {
         Client::from(self)
     }
 }
@@ -120,7 +121,7 @@ impl Client {
         self.inner.streaming_url(url).map(Client::from)
     }
 
-    /// Whether streams first ask `/api/v2/instance` for the streaming URL (default `true`).
+    /// Whether streams first ask the instance for the streaming URL (default `true`).
     #[must_use]
     pub fn discover(self, on: bool) -> Client {
         self.inner.discover(on).into()
@@ -138,9 +139,14 @@ impl Client {
         self.inner.instance()
     }
 
-    /// The session configuration a stream of `channel` starts with (before discovery).
-    pub fn session_config(&self, channel: Channel) -> SessionConfig {
-        self.inner.session_config(channel)
+    /// The session configuration a stream starts with; see
+    /// [`crate::Client::session_config`].
+    pub fn session_config(
+        &self,
+        transport: StreamTransport,
+        channels: impl IntoIterator<Item = Channel>,
+    ) -> SessionConfig {
+        self.inner.session_config(transport, channels)
     }
 
     /// The async client with the same settings.
@@ -148,7 +154,12 @@ impl Client {
         &self.inner
     }
 
-    /// Any stream, by [`Channel`].
+    /// A session with this exact configuration; see [`crate::Client::open`].
+    pub fn open(&self, cfg: SessionConfig) -> EventStream {
+        self.inner.open(cfg).into()
+    }
+
+    /// Any stream over SSE, by [`Channel`].
     pub fn stream(&self, channel: Channel) -> EventStream {
         self.inner.stream(channel).into()
     }
@@ -163,9 +174,9 @@ impl Client {
         self.inner.stream_notifications().into()
     }
 
-    /// `public`, `public:local` or `public:remote`, optionally only statuses with media.
-    pub fn stream_public(&self, scope: PublicScope, only_media: bool) -> EventStream {
-        self.inner.stream_public(scope, only_media).into()
+    /// `public`: the federated timeline.
+    pub fn stream_public(&self) -> EventStream {
+        self.inner.stream_public().into()
     }
 
     /// `public:local`: this server's public statuses.
@@ -173,9 +184,14 @@ impl Client {
         self.inner.stream_local().into()
     }
 
-    /// `hashtag` (or `hashtag:local`): statuses with `tag`.
-    pub fn stream_hashtag(&self, tag: &str, local: bool) -> EventStream {
-        self.inner.stream_hashtag(tag, local).into()
+    /// `public:remote`: other servers' public statuses.
+    pub fn stream_remote(&self) -> EventStream {
+        self.inner.stream_remote().into()
+    }
+
+    /// `hashtag`: statuses with `tag`.
+    pub fn stream_hashtag(&self, tag: &str) -> EventStream {
+        self.inner.stream_hashtag(tag).into()
     }
 
     /// `list`: the statuses of one of your lists.
@@ -190,7 +206,7 @@ impl Client {
 
     /// Mastodon's multiplexed WebSocket: one connection for every stream in `channels`,
     /// changed while it runs; see [`crate::Client::websocket`].
-    pub fn websocket(&self, channels: impl IntoIterator<Item = Channel>) -> WsStream {
+    pub fn websocket(&self, channels: impl IntoIterator<Item = Channel>) -> EventStream {
         self.inner.websocket(channels).into()
     }
 
@@ -200,21 +216,41 @@ impl Client {
         smol::block_on(self.inner.stream_healthy())
     }
 
-    /// Asks `GET /api/v2/instance` for the streaming base URL. Blocks until answered or
-    /// timed out.
+    /// Discovery and the health endpoint; see [`crate::Client::health`]. Blocks.
+    pub fn health(&self) -> Result<HealthReport, Error> {
+        smol::block_on(self.inner.health())
+    }
+
+    /// Where the instance streams from. Blocks until answered or timed out.
     pub fn discover_streaming_url(&self) -> Result<Option<Instance>, Error> {
         smol::block_on(self.inner.discover_streaming_url())
     }
 }
 
-/// One Mastodon stream, blocking: an [`Iterator`] of `Result<Item, Error>` (every item in
-/// order, then `Err` once if a fatal error stopped it, then the end), a listener run loop
+/// A session, blocking: an [`Iterator`] of `Result<Item, Error>` (every item in order,
+/// then `Err` once if a fatal error stopped it, then the end), a listener run loop
 /// ([`run`](EventStream::run)), or a background thread ([`spawn`](EventStream::spawn)).
+/// An SSE stream or a WebSocket carrying several, as [`crate::EventStream`].
 ///
 /// Nothing happens until it is used. Dropping it closes its connections at once.
 pub struct EventStream {
     inner: crate::EventStream,
 }
+
+/// The WebSocket stream: the same as [`EventStream`] (the name is kept for code written
+/// against 0.1).
+pub type WsStream = EventStream;
+
+/// Closes a stream from any thread: the same as [`StreamControl`] (the name is kept for
+/// code written against 0.1).
+pub type Closer = StreamControl;
+
+/// Changes a WebSocket stream's subscriptions from any thread: the same as
+/// [`StreamControl`] (the name is kept for code written against 0.1).
+pub type WsController = StreamControl;
+
+/// A WebSocket stream's handle: the same as [`StreamHandle`].
+pub type WsHandle = StreamHandle;
 
 impl fmt::Debug for EventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -231,20 +267,36 @@ impl From<crate::EventStream> for EventStream {
 }
 
 impl EventStream {
-    /// The stream this is.
-    pub fn channel(&self) -> &Channel {
-        self.inner.channel()
-    }
-
     /// Asks the stream to close: the iterator then ends (`None`) without an error.
     pub fn close(&self) {
         self.inner.close();
     }
 
-    /// A handle that closes this stream from another thread (while this one blocks in
-    /// [`Iterator::next`], say).
+    /// A handle that closes the stream or changes its subscriptions from any thread or
+    /// callback (while this thread blocks in [`Iterator::next`], say).
+    pub fn controller(&self) -> StreamControl {
+        self.inner.controller()
+    }
+
+    /// The same as [`controller`](EventStream::controller) (the name is kept for code
+    /// written against 0.1).
     pub fn closer(&self) -> Closer {
-        Closer(self.inner.control())
+        self.controller()
+    }
+
+    /// Adds a stream (WebSocket sessions).
+    pub fn subscribe(&self, channel: Channel) {
+        self.inner.subscribe(channel);
+    }
+
+    /// Removes a stream.
+    pub fn unsubscribe(&self, channel: Channel) {
+        self.inner.unsubscribe(channel);
+    }
+
+    /// The streams subscribed.
+    pub fn subscriptions(&self) -> Vec<Channel> {
+        self.inner.subscriptions()
     }
 
     /// Whether the stream is live now (connected, and hearing from the server within the
@@ -265,9 +317,9 @@ impl EventStream {
     /// # Panics
     /// If the operating system cannot start a thread.
     pub fn spawn<L: Listener + Send + 'static>(self, mut listener: L) -> StreamHandle {
-        let control = self.inner.control();
+        let control = self.inner.controller();
         let thread = std::thread::Builder::new()
-            .name(format!("mastostream {}", self.inner.channel()))
+            .name("mastostream stream".to_owned())
             .spawn(move || self.run(&mut listener))
             .expect("failed to start the stream's thread");
         StreamHandle {
@@ -287,18 +339,7 @@ impl Iterator for EventStream {
 
     /// Blocks until the next item (or the end).
     fn next(&mut self) -> Option<Self::Item> {
-        smol::block_on(futures_lite::StreamExt::next(&mut self.inner))
-    }
-}
-
-/// Closes an [`EventStream`] from any thread (see [`EventStream::closer`]).
-#[derive(Clone, Debug)]
-pub struct Closer(Arc<Control>);
-
-impl Closer {
-    /// Asks the stream to close; it ends cleanly soon after.
-    pub fn close(&self) {
-        self.0.close();
+        smol::block_on(self.inner.next())
     }
 }
 
@@ -307,7 +348,7 @@ impl Closer {
 /// running; [`close`](StreamHandle::close) stops it.
 #[derive(Debug)]
 pub struct StreamHandle {
-    control: Arc<Control>,
+    control: StreamControl,
     /// `None` only once joined.
     thread: Option<JoinHandle<Result<(), Error>>>,
 }
@@ -328,6 +369,26 @@ impl StreamHandle {
         self.control.is_receiving()
     }
 
+    /// A handle for other threads or callbacks.
+    pub fn controller(&self) -> StreamControl {
+        self.control.clone()
+    }
+
+    /// Adds a stream (WebSocket sessions).
+    pub fn subscribe(&self, channel: Channel) {
+        self.control.subscribe(channel);
+    }
+
+    /// Removes a stream.
+    pub fn unsubscribe(&self, channel: Channel) {
+        self.control.unsubscribe(channel);
+    }
+
+    /// The streams subscribed.
+    pub fn subscriptions(&self) -> Vec<Channel> {
+        self.control.subscriptions()
+    }
+
     /// Blocks until the stream ends: `Ok` once closed, or the fatal error that stopped it.
     /// Re-raises a panic of the listener.
     pub fn join(mut self) -> Result<(), Error> {
@@ -336,155 +397,5 @@ impl StreamHandle {
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => Ok(()),
         }
-    }
-}
-
-/// Many Mastodon streams on one WebSocket, blocking (see [`Client::websocket`]): an
-/// [`Iterator`] of `Result<Item, Error>`, a listener run loop ([`run`](WsStream::run)), or
-/// a background thread ([`spawn`](WsStream::spawn)), whose subscriptions change while it
-/// runs, from here or from a [`WsController`] on any thread.
-///
-/// Nothing happens until it is used. Closing it sends the server a close frame.
-pub struct WsStream {
-    inner: crate::WsStream,
-}
-
-impl fmt::Debug for WsStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("blocking::WsStream")
-            .field(&self.inner)
-            .finish()
-    }
-}
-
-impl From<crate::WsStream> for WsStream {
-    fn from(inner: crate::WsStream) -> WsStream {
-        WsStream { inner }
-    }
-}
-
-impl WsStream {
-    /// Adds a stream (subscribed at once when connected).
-    pub fn subscribe(&self, channel: Channel) {
-        self.inner.subscribe(channel);
-    }
-
-    /// Removes a stream (unsubscribed at once when connected).
-    pub fn unsubscribe(&self, channel: Channel) {
-        self.inner.unsubscribe(channel);
-    }
-
-    /// The streams subscribed: those asked for, less those removed and those the server
-    /// refused.
-    pub fn subscriptions(&self) -> Vec<Channel> {
-        self.inner.subscriptions()
-    }
-
-    /// A handle that changes the subscriptions, or closes the stream, from any thread
-    /// (while this one blocks in [`Iterator::next`], say).
-    pub fn controller(&self) -> WsController {
-        self.inner.controller()
-    }
-
-    /// Asks the stream to close: the iterator then ends (`None`) without an error.
-    pub fn close(&self) {
-        self.inner.close();
-    }
-
-    /// Whether the connection is live now.
-    pub fn is_receiving(&self) -> bool {
-        self.inner.is_receiving()
-    }
-
-    /// Drives `listener` on this thread until the stream ends: `Ok` when closed, `Err`
-    /// with the fatal error otherwise.
-    pub fn run<L: Listener + ?Sized>(self, listener: &mut L) -> Result<(), Error> {
-        smol::block_on(self.inner.run(listener))
-    }
-
-    /// Runs the stream on a thread of its own, driving `listener`.
-    ///
-    /// # Panics
-    /// If the operating system cannot start a thread.
-    pub fn spawn<L: Listener + Send + 'static>(self, mut listener: L) -> WsHandle {
-        let controller = self.inner.controller();
-        let control = controller.control.clone();
-        let thread = std::thread::Builder::new()
-            .name("mastostream websocket".to_owned())
-            .spawn(move || self.run(&mut listener))
-            .expect("failed to start the stream's thread");
-        WsHandle {
-            controller,
-            handle: StreamHandle {
-                control,
-                thread: Some(thread),
-            },
-        }
-    }
-
-    /// The async stream underneath.
-    pub fn into_async(self) -> crate::WsStream {
-        self.inner
-    }
-}
-
-impl Iterator for WsStream {
-    type Item = Result<Item, Error>;
-
-    /// Blocks until the next item (or the end).
-    fn next(&mut self) -> Option<Self::Item> {
-        smol::block_on(futures_lite::StreamExt::next(&mut self.inner))
-    }
-}
-
-/// A [`WsStream`] running on a thread of its own (see [`WsStream::spawn`]): a
-/// [`StreamHandle`] that can also change the subscriptions. Dropping it leaves the stream
-/// running; [`close`](WsHandle::close) stops it.
-#[derive(Debug)]
-pub struct WsHandle {
-    controller: WsController,
-    handle: StreamHandle,
-}
-
-impl WsHandle {
-    /// Adds a stream.
-    pub fn subscribe(&self, channel: Channel) {
-        self.controller.subscribe(channel);
-    }
-
-    /// Removes a stream.
-    pub fn unsubscribe(&self, channel: Channel) {
-        self.controller.unsubscribe(channel);
-    }
-
-    /// The streams subscribed.
-    pub fn subscriptions(&self) -> Vec<Channel> {
-        self.controller.subscriptions()
-    }
-
-    /// A controller for other threads.
-    pub fn controller(&self) -> WsController {
-        self.controller.clone()
-    }
-
-    /// Asks the stream to close; it finishes cleanly soon after.
-    pub fn close(&self) {
-        self.handle.close();
-    }
-
-    /// Whether the stream's thread is still running.
-    pub fn is_alive(&self) -> bool {
-        self.handle.is_alive()
-    }
-
-    /// Whether the connection is live now.
-    pub fn is_receiving(&self) -> bool {
-        self.handle.is_receiving()
-    }
-
-    /// Blocks until the stream ends: `Ok` once closed, or the fatal error that stopped it.
-    /// Re-raises a panic of the listener.
-    pub fn join(self) -> Result<(), Error> {
-        self.handle.join()
     }
 }

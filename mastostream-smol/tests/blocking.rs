@@ -49,7 +49,7 @@ impl Listener for Recorder {
     }
     fn on_recovered(&mut self, event: Event) {
         self.recovered += 1;
-        mastostream_smol::dispatch(self, Item::Event(event));
+        mastostream_smol::proto::listener::dispatch_event(self, event);
     }
     fn on_connect(&mut self, _: String) {
         self.connects += 1;
@@ -118,7 +118,7 @@ fn spawn_runs_on_a_thread_with_a_handle() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let handle = client
-        .stream_hashtag("rust", false)
+        .stream_hashtag("rust")
         .spawn(Callbacks::new().on_update(move |s| log.lock().unwrap().push(s.id)));
     until(Duration::from_secs(5), "receiving", || {
         handle.is_receiving()
@@ -180,12 +180,11 @@ fn the_iterator_delivers_the_demo_whole_and_a_closer_ends_it() {
     let mut end = None;
     for item in client.stream_user() {
         match item {
-            Ok(Item::Event(Event::Update(s))) => {
-                statuses.push(s.id.as_str().parse::<u64>().unwrap())
-            }
-            Ok(Item::Recovered(Event::Update(s))) => {
-                recovered += 1;
-                statuses.push(s.id.as_str().parse::<u64>().unwrap());
+            Ok(Item::Event(e)) => {
+                if let Event::Update(s) = &e.event {
+                    recovered += usize::from(e.recovered);
+                    statuses.push(s.id.as_str().parse::<u64>().unwrap());
+                }
             }
             Ok(_) => {}
             Err(e) => end = Some(e),
@@ -201,22 +200,44 @@ fn the_iterator_delivers_the_demo_whole_and_a_closer_ends_it() {
         .collect();
     assert_eq!(statuses, want, "every status exactly once, in order");
     assert!(recovered > 0, "the drop must be caught up");
+}
 
-    // A second stream, closed from another thread while this one blocks in `next`.
+#[test]
+fn a_stream_blocked_in_next_is_closed_from_another_thread() {
     let server = FakeServer::start(ServerOptions::default());
-    let mut stream = Client::new(&server.url()).unwrap().stream_user();
-    let closer = stream.closer();
-    assert!(matches!(stream.next(), Some(Ok(Item::Connected { .. }))));
-    assert!(stream.is_receiving());
-    let t = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
-        closer.close();
+    let mut stream = Client::new(&server.url())
+        .unwrap()
+        .discover(false)
+        .stream_user();
+    let closer = stream.controller();
+    // The iterator runs on a thread of its own, so that a close that does not work fails
+    // this test (after 10 s) instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let first = stream.next();
+        tx.send(("first", format!("{first:?}"))).unwrap();
+        // Nothing is published: this `next` blocks until the close.
+        let rest: Vec<String> = stream
+            .by_ref()
+            .filter(|r| !matches!(r, Ok(Item::Event(e)) if e.event.is_heartbeat()))
+            .map(|r| format!("{r:?}"))
+            .collect();
+        let ended = stream.next().is_none() && !stream.is_receiving();
+        tx.send(("rest", format!("{rest:?} {ended}"))).unwrap();
     });
-    let rest: Vec<_> = stream.by_ref().collect();
-    t.join().unwrap();
-    assert!(rest.iter().all(|r| r.is_ok()), "a clean end: {rest:?}");
-    assert!(stream.next().is_none(), "and it stays ended");
-    assert!(!stream.is_receiving());
+    let (_, first) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the first item");
+    assert!(first.contains("Connected"), "{first}");
+    until(Duration::from_secs(10), "the server's live stream", || {
+        server.live_streams() == 1
+    });
+    closer.close();
+    let (_, rest) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the close to end the blocked iterator");
+    assert_eq!(rest, "[] true", "a clean end, and it stays ended");
+    reader.join().unwrap();
 }
 
 #[test]

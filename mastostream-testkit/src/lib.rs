@@ -22,4 +22,5 @@
 pub mod corpus;
 pub mod fake;
 pub mod scenarios;
+pub mod suite;
 pub mod tail;

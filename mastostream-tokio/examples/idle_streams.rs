@@ -29,7 +29,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use mastostream_testkit::fake::TestCa;
 use mastostream_tokio::{Client, Item};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -191,7 +190,7 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(a.streams);
     for _ in 0..a.streams {
-        let mut s = client.stream_public(mastostream_tokio::PublicScope::All, false);
+        let mut s = client.stream_public();
         let (live, beats) = (live.clone(), beats.clone());
         tasks.push(tokio::spawn(async move {
             while let Some(item) = s.next().await {
@@ -199,7 +198,7 @@ async fn main() {
                     Ok(Item::Connected { .. }) => {
                         live.fetch_add(1, Ordering::Relaxed);
                     }
-                    Ok(Item::Event(e)) if e.is_heartbeat() => {
+                    Ok(Item::Event(e)) if e.event.is_heartbeat() => {
                         beats.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(Item::Disconnected { error }) => eprintln!("disconnected: {error}"),

@@ -44,7 +44,6 @@
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
-use futures::StreamExt;
 use mastostream_testkit::tail::{self, Start, Streams};
 use mastostream_tokio::{Client, Error, EventStream, Item, WsStream};
 

@@ -1,14 +1,14 @@
 //! Mastodon's streaming API over tokio: TLS (rustls), reconnects with backoff, an idle
 //! watchdog, and gap-free catch-up over REST after every reconnect.
 //!
-//! This crate is a thin adapter: every protocol decision lives in the sans-IO
-//! [`mastostream_proto`] (re-exported as [`proto`]). The adapter connects sockets, reads
-//! into a `BytesMut` and hands the bytes over without copying, writes what the state
-//! machine asks, and sleeps until its next deadline (on tokio's clock, so tests can pause
-//! time).
+//! This crate is a thin façade: every protocol decision lives in the sans-IO
+//! [`mastostream_proto`] (re-exported as [`proto`]), and the one driver, TLS and WebSocket
+//! framing live in [`mastostream_client`], written once for every runtime. This crate adds
+//! the tokio [`Runtime`](mastostream_client::Runtime) shim ([`Tokio`]: TCP, timers on
+//! tokio's clock so tests can pause time, spawn) and names the types for it:
+//! [`Client`] is `mastostream_client::Client<Tokio>`.
 //!
 //! ```
-//! use futures::StreamExt;
 //! use mastostream_tokio::{Client, Event, Item};
 //! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
 //!
@@ -21,15 +21,18 @@
 //! let mut stream = client.stream_user();
 //! while let Some(item) = stream.next().await {
 //!     match item? {
-//!         Item::Connected { url } => {
+//!         Item::Connected { url, .. } => {
 //!             println!("connected to {url}");
 //! #           server.publish_update();
 //!         }
-//!         Item::Event(Event::Update(status)) | Item::Recovered(Event::Update(status)) => {
-//!             println!("{}: {}", status.account.acct, status.content);
-//!             break;
+//!         // Live or recovered after a reconnect: one shape, with the stream it came from.
+//!         Item::Event(e) => {
+//!             if let Event::Update(status) = &e.event {
+//!                 println!("{}: {} (recovered: {})", status.account.acct, status.content, e.recovered);
+//!                 break;
+//!             }
 //!         }
-//!         Item::Reconnecting { delay, error, .. } => eprintln!("{error}; retrying in {delay:?}"),
+//!         Item::Reconnecting { delay, error, .. } => eprintln!("{error}: retrying in {delay:?}"),
 //!         _ => {}
 //!     }
 //! }
@@ -37,113 +40,109 @@
 //! # }
 //! ```
 //!
-//! The same stream can drive a [`Listener`] (Mastodon.py's `StreamListener` method names)
-//! or [`Callbacks`] made of closures, in place ([`EventStream::run`]) or on a background
-//! task ([`EventStream::spawn`], with `close()`, `is_alive()` and `is_receiving()` on the
-//! [`StreamHandle`]):
+//! # Test your bot offline
+//!
+//! The test kit's fake Mastodon server runs on loopback (real TCP, optionally real TLS),
+//! streams what a test publishes over SSE and WebSocket, serves the REST timelines for
+//! catch-up, and misbehaves on command. Point the client at it:
 //!
 //! ```
-//! use mastostream_tokio::{Callbacks, Client, Listener, proto::model::Status};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
-//!
-//! struct Printer;
-//! impl Listener for Printer {
-//!     fn on_update(&mut self, status: Box<Status>) {
-//!         println!("{}", status.account.acct);
-//!     }
-//! }
+//! use mastostream_tokio::{Callbacks, Client};
+//! use mastostream_testkit::fake::{FakeServer, ServerOptions};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let server = FakeServer::start(ServerOptions::default());
-//! # let url = server.url();
-//! let client = Client::new(&url)?;
-//! let handle = client.stream_public(mastostream_tokio::PublicScope::Local, false).spawn(Printer);
-//! // ...
-//! handle.close();
-//! handle.join().await?;
-//!
-//! // Closures instead of a trait implementation:
-//! let callbacks = Callbacks::new().on_delete(|id| println!("deleted {id}"));
-//! let handle = client.stream_hashtag("rust", false).spawn(callbacks);
-//! handle.close();
+//! let server = FakeServer::start(ServerOptions::default());
+//! let client = Client::new(&server.url())?;
+//! let stream = client.stream_local();
+//! let control = stream.controller();
+//! let handle = stream.spawn(Callbacks::new().on_update(move |status| {
+//!     println!("{}", status.account.acct);
+//!     control.close(); // a close handle works from inside a callback
+//! }));
+//! while !handle.is_receiving() {
+//!     tokio::task::yield_now().await;
+//! }
+//! server.publish_update();
 //! handle.join().await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! ## Many streams on one WebSocket
+//! # Listeners, handles and WebSockets
 //!
-//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket (`wss://…/api/v1/streaming`;
-//! the only transport GoToSocial offers). Streams are added and removed while it runs, every
-//! live event says which stream it came from, and after a reconnect every subscription is
-//! sent again and each one's timelines are caught up over REST. The framing is
-//! tokio-tungstenite's over the same rustls configuration as SSE streams; the token goes in
-//! the upgrade's `Authorization` header.
+//! A stream drives a [`Listener`] (Mastodon.py's `StreamListener` method names, plus
+//! `on_any_event` and `on_abort`) or [`Callbacks`] made of closures, in place
+//! ([`EventStream::run`]) or on a background task ([`EventStream::spawn`], with
+//! `close()`, `is_alive()` and `is_receiving()` on the [`StreamHandle`]).
+//! [`Client::websocket`] opens Mastodon's multiplexed WebSocket: the same [`EventStream`]
+//! type, whose subscriptions change while it runs ([`StreamControl`]); every event names
+//! its stream, and after a reconnect every subscription is sent again and caught up.
 //!
 //! ```
-//! use futures::StreamExt;
-//! use mastostream_tokio::{Channel, Client, Event, Item, PublicScope};
+//! use mastostream_tokio::{Channel, Client, Item};
 //! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
-//!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions { token: Some("s3cr3t".into()), ..Default::default() }));
+//! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions::default()));
 //! # let url = server.url();
 //! # let s = server.clone();
 //! # let publisher = std::thread::spawn(move || {
-//! #     assert!(s.wait_ws(std::time::Duration::from_secs(5), |ws| ws.last().is_some_and(|c| c.subscriptions.len() == 3)));
+//! #     assert!(s.wait_ws(std::time::Duration::from_secs(10), |ws| ws.last().is_some_and(|c| c.subscriptions.len() == 3)));
 //! #     s.publish_update();
 //! # });
-//! let client = Client::new(&url)?.token("s3cr3t");
-//! let public = Channel::Public { scope: PublicScope::Local, only_media: false };
-//! let mut stream = client.websocket([Channel::User, public.clone()]);
-//! // From any task: `stream.controller()` is a cloneable handle.
-//! stream.subscribe(Channel::hashtag("rust", false));
+//! let client = Client::new(&url)?;
+//! let mut stream = client.websocket([Channel::User, Channel::public_local()]);
+//! stream.subscribe(Channel::hashtag("rust"));
 //! while let Some(item) = stream.next().await {
 //!     match item? {
-//!         Item::StreamEvent { stream: name, event: Event::Update(status), .. } => {
-//!             // `name` is the server's stream array: ["user"], ["hashtag", "rust"], ...
-//!             println!("{name:?} {}: {}", status.account.acct, status.content);
-//! #           break;
+//!         Item::Event(e) => {
+//!             println!("{:?}: {}", e.channel, e.event.kind());
+//! #           if e.event.status().is_some() { break; }
 //!         }
 //!         Item::StreamError { channel, error, .. } => eprintln!("{channel:?} refused: {error}"),
-//!         Item::Recovered(event) => println!("missed while away: {}", event.summary_json()),
 //!         _ => {}
 //!     }
 //! }
-//! stream.unsubscribe(public); // (a stream can also be dropped while it runs)
 //! # publisher.join().unwrap();
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! `stream_healthy()` asks `/api/v1/streaming/health`; streams find the streaming URL in
-//! `/api/v2/instance` first (see [`Client`]). Tracing events (target
-//! `mastostream_tokio`) report connects, disconnects with their reason, backoff waits,
-//! catch-up results and gaps; none carries the token.
+//! Tracing events (target `mastostream_client`) report discovery, connects, disconnects
+//! with their reason, backoff waits, catch-up results and gaps; none carries the token.
 //!
-//! Features: `native-roots` also trusts the operating system's root certificates
-//! ([`Client::native_roots`]); the bundled webpki roots are always trusted, and
-//! [`Client::add_root_certificate`] adds more.
+//! Features: `native-roots` also trusts the operating system's root certificates; the
+//! bundled webpki roots are always trusted, and [`Client::add_root_certificate`] adds more.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod client;
-mod control;
-mod driver;
-mod stream;
-mod websocket;
-mod ws;
+mod runtime;
 
-pub use client::{Client, ConfigError};
-pub use mastostream_proto as proto;
-pub use mastostream_proto::listener::{Callbacks, Listener, dispatch};
-pub use mastostream_proto::session::{
-    Backoff, CatchUpConfig, Gap, GapReason, Instance, Item, SessionConfig, Timeline, Timeouts,
+pub use mastostream_client::{
+    Backoff, Callbacks, CatchUpConfig, CertificateDer, Channel, ConfigError, Error, ErrorKind,
+    Event, Gap, GapReason, HealthReport, Id, Instance, Item, Listener, PublicScope, Server,
+    ServerSource, SessionConfig, StreamControl, StreamEvent, StreamHandle, StreamTransport,
+    Timeline, Timeouts, dispatch, proto,
 };
-pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, PublicScope};
-pub use stream::{EventStream, StreamHandle};
-pub use tokio_rustls::rustls::pki_types::CertificateDer;
-pub use websocket::{WsController, WsHandle, WsStream};
+pub use runtime::Tokio;
+
+/// A Mastodon streaming client on tokio (see [`mastostream_client::Client`]).
+pub type Client = mastostream_client::Client<Tokio>;
+
+/// A stream on tokio: an SSE stream or a WebSocket carrying several (see
+/// [`mastostream_client::EventStream`]).
+pub type EventStream = mastostream_client::EventStream<Tokio>;
+
+/// The WebSocket stream: since one type serves both transports, the same as
+/// [`EventStream`] (the name is kept for code written against 0.1).
+pub type WsStream = EventStream;
+
+/// A WebSocket stream's background handle: the same as [`StreamHandle`] (the name is
+/// kept for code written against 0.1).
+pub type WsHandle = StreamHandle;
+
+/// A WebSocket stream's controller: the same as [`StreamControl`] (the name is kept for
+/// code written against 0.1).
+pub type WsController = StreamControl;

@@ -53,6 +53,31 @@ use crate::model::{Announcement, AnnouncementReaction, Conversation, Notificatio
 use crate::{DecodeError, Id};
 use scan::{bare_id, leading_id};
 
+impl crate::decoder::Frame {
+    /// The Mastodon event this frame carries, decoded with `json`: an SSE event becomes
+    /// its typed [`Event`] (or `Unknown` / `Malformed`), a comment becomes
+    /// [`Event::Heartbeat`], and an event skipped for a limit becomes `Malformed` (with
+    /// empty data). `None` for the head, `retry` and the end.
+    ///
+    /// (Defined here, in the typed layer: the decoder below knows nothing of events.)
+    pub fn into_event(self, json: JsonBackend) -> Option<Event> {
+        use crate::decoder::Frame;
+        match self {
+            Frame::Event(e) => {
+                let (name, data, _) = e.into_parts();
+                Some(RawEvent::new(name, data).decode_with(json))
+            }
+            Frame::Comment(text) => Some(Event::Heartbeat(text)),
+            Frame::Skipped { event_type, error } => Some(Event::Malformed {
+                name: String::from_utf8_lossy(&event_type).into_owned(),
+                data: Bytes::new(),
+                error,
+            }),
+            Frame::Head(_) | Frame::Retry(_) | Frame::End => None,
+        }
+    }
+}
+
 /// One streaming event before decoding: its name and its payload, as zero-copy slices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RawEvent {

@@ -147,9 +147,14 @@ impl ResponseHead {
     }
 
     /// `Retry-After`, in seconds or as an HTTP-date; `None` when absent or unreadable.
+    /// Seconds of any length are read, saturating at `u64::MAX` (a server asking for more
+    /// than that asks for "a very long time"; callers cap it).
     pub fn retry_after(&self) -> Option<RetryAfter> {
         let v = self.header_str("retry-after")?;
-        if let Some(secs) = parse_decimal(v.as_bytes()) {
+        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            let secs = v.bytes().fold(0u64, |n, d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            });
             return Some(RetryAfter::Delay(Duration::from_secs(secs)));
         }
         httpdate::parse_http_date(v).ok().map(RetryAfter::At)
@@ -274,6 +279,9 @@ fn parse_head(head: &Bytes) -> Result<ResponseHead, Error> {
     match resp.parse(head) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) => return Err(invalid("incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(invalid(&format!("more than {MAX_HEADERS} headers")));
+        }
         Err(e) => return Err(invalid(&e.to_string())),
     }
     let base = head.as_ptr() as usize;

@@ -7,9 +7,11 @@
 
 mod body;
 mod head;
+mod message;
 mod request;
 
 pub use body::{BodyDecoder, BodyKind, BodyOutput};
 pub use head::{HeadParser, Header, ResponseHead, RetryAfter};
+pub(crate) use message::{quoted, quoted_bytes, server_message};
 pub(crate) use request::USER_AGENT;
 pub use request::{Request, Token};

@@ -1,9 +1,140 @@
-//! Catch-up bookkeeping: where each timeline stands, what is held back, what was seen.
+//! Catch-up bookkeeping: the streams and their timelines, where each timeline stands, what
+//! is held back, what was seen. The flow that uses it is in `recover.rs`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::Timeline;
-use crate::{Event, Id};
+use super::{SessionConfig, Timeline};
+use crate::{Channel, Event, Id};
+
+/// How many delivered ids are remembered for duplicate removal.
+const RECENT_IDS: usize = 4096;
+
+/// Where an event came from, which decides how it is delivered and which timeline holds it.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// The SSE stream.
+    Sse,
+    /// A WebSocket message naming this stream (`None`: it named none).
+    Ws(Option<Channel>),
+    /// A catch-up page of this timeline.
+    Recovered(Timeline),
+}
+
+/// The streams of a session, their timelines, and everything catch-up knows about them.
+#[derive(Debug)]
+pub(crate) struct Recovery {
+    /// Each subscribed stream with its timelines (one entry for SSE).
+    pub(crate) routes: Vec<(Channel, Vec<Timeline>)>,
+    /// Every timeline behind the subscribed streams, once each.
+    pub(crate) timelines: Vec<Timeline>,
+    pub(crate) anchors: HashMap<Timeline, Anchor>,
+    /// Timelines whose newest id is to be fetched (first connection, new subscriptions).
+    pub(crate) anchor_queue: VecDeque<Timeline>,
+    pub(crate) catch_up: Option<CatchUp>,
+    pub(crate) recent: Recent,
+    /// Whether the stream was ever live (the first connection anchors; later ones catch up).
+    pub(crate) ever_live: bool,
+}
+
+impl Recovery {
+    /// No streams yet; anchors from the configuration's resume points.
+    pub(crate) fn new(cfg: &SessionConfig) -> Recovery {
+        let anchors = cfg
+            .resume
+            .iter()
+            .map(|(t, id)| (t.clone(), Anchor::At(id.clone())))
+            .collect();
+        Recovery {
+            routes: Vec::new(),
+            timelines: Vec::new(),
+            anchors,
+            anchor_queue: VecDeque::new(),
+            catch_up: None,
+            recent: Recent::new(RECENT_IDS),
+            ever_live: false,
+        }
+    }
+
+    /// Adds a stream and (when catching up) its timelines. Returns whether it was new.
+    pub(crate) fn add_route(&mut self, channel: Channel, catch_up: bool) -> bool {
+        if self.routes.iter().any(|(c, _)| *c == channel) {
+            return false;
+        }
+        let timelines = if catch_up {
+            Timeline::for_channel(&channel)
+        } else {
+            Vec::new()
+        };
+        for t in &timelines {
+            if !self.timelines.contains(t) {
+                self.timelines.push(t.clone());
+            }
+        }
+        self.routes.push((channel, timelines));
+        true
+    }
+
+    /// Removes a stream; its timelines stay tracked only while another stream uses them.
+    pub(crate) fn remove_route(&mut self, channel: &Channel) -> bool {
+        let before = self.routes.len();
+        self.routes.retain(|(c, _)| c != channel);
+        let routes = &self.routes;
+        self.timelines
+            .retain(|t| routes.iter().any(|(_, ts)| ts.contains(t)));
+        before != self.routes.len()
+    }
+
+    /// The stream an event from `origin` is attributed to.
+    pub(crate) fn channel_of(&self, origin: &Origin) -> Option<Channel> {
+        match origin {
+            Origin::Sse => self.routes.first().map(|(c, _)| c.clone()),
+            Origin::Ws(c) => c.clone(),
+            Origin::Recovered(t) => self
+                .routes
+                .iter()
+                .find(|(_, ts)| ts.contains(t))
+                .map(|(c, _)| c.clone()),
+        }
+    }
+
+    /// Which timeline `event` from `origin` belongs to, with its ordering id.
+    pub(crate) fn place(&self, event: &Event, origin: &Origin) -> Option<(Timeline, Id)> {
+        let timelines: &[Timeline] = match origin {
+            Origin::Recovered(t) => std::slice::from_ref(t),
+            Origin::Sse => self.routes.first().map_or(&[], |(_, ts)| ts.as_slice()),
+            Origin::Ws(channel) => channel
+                .as_ref()
+                .and_then(|c| self.routes.iter().find(|(rc, _)| rc == c))
+                .map_or(&[], |(_, ts)| ts.as_slice()),
+        };
+        Timeline::place(timelines, event).map(|(t, id)| (t.clone(), id))
+    }
+
+    /// Records an event about to be delivered: `false` if it was delivered already (a
+    /// duplicate); otherwise its timeline's anchor moves forward to it.
+    pub(crate) fn admit(&mut self, event: &Event, origin: &Origin) -> bool {
+        let Some((timeline, id)) = self.place(event, origin) else {
+            return true;
+        };
+        if let Some(key) = Key::of(event)
+            && !self.recent.insert((timeline.clone(), key))
+        {
+            return false;
+        }
+        let mut slot = self.anchors.remove(&timeline);
+        Anchor::advance(&mut slot, &id);
+        if let Some(a) = slot {
+            self.anchors.insert(timeline, a);
+        }
+        true
+    }
+
+    /// Stops any catch-up and anchoring in progress (the session is over).
+    pub(crate) fn stop(&mut self) {
+        self.catch_up = None;
+        self.anchor_queue.clear();
+    }
+}
 
 /// What is known of a timeline's position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +185,7 @@ pub(crate) struct Progress {
 pub(crate) struct CatchUp {
     pub(crate) pending: VecDeque<Timeline>,
     pub(crate) current: Option<Progress>,
-    pub(crate) held: VecDeque<(Event, super::stream::Origin)>,
+    pub(crate) held: VecDeque<(Event, Origin)>,
     /// The first live id held per timeline: catch-up stops there.
     pub(crate) first_live: HashMap<Timeline, Id>,
 }

@@ -1,36 +1,40 @@
-//! [`OneShot`]: a single REST request as a machine — health checks and instance discovery.
+//! [`OneShot`]: a single REST request as a machine (health checks, instance information).
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use bytes::Bytes;
-
+use super::io::{Close, Command, Input, Output, TransportId};
 use super::rest::{Collector, Response};
 use super::transport::{Kind, Transport};
-use super::{Instance, Machine, Output, Timeouts, TransportError, TransportId};
-use crate::decoder::server_message;
-use crate::error::{Error, ErrorKind};
+use super::{Machine, Timeouts};
+use crate::error::Error;
 use crate::http::{Request, Token};
+use crate::instance::Instance;
 
 /// One `GET` request, driven like any other machine. It finishes with `Ok` once a complete
 /// response arrived (whatever its status: read it with [`OneShot::take_response`]), or with
 /// the transport's error.
 ///
 /// ```
-/// use std::time::{Instant, SystemTime};
+/// use std::time::Instant;
 /// use bytes::Bytes;
-/// use mastostream_proto::session::{Instance, Machine, OneShot, Output, Timeouts, parse_health};
+/// use mastostream_proto::session::{Input, Instance, Machine, OneShot, Output, Timeouts, parse_health};
 ///
 /// # #[allow(clippy::disallowed_methods)] let now = Instant::now();
 /// let instance = Instance::parse("https://mastodon.example").unwrap();
 /// let mut check = OneShot::health_check(&instance, Timeouts::default(), now);
-/// let Some(Output::Connect { transport, .. }) = check.poll() else { panic!() };
-/// check.handle_connected(transport, now);
-/// let Some(Output::Transmit { data, .. }) = check.poll() else { panic!() };
+/// let Output::Connect { transport, .. } = check.poll_output() else { panic!() };
+/// check.handle_input(Input::Connected(transport), now);
+/// let Output::Transmit { data, .. } = check.poll_output() else { panic!() };
 /// assert!(data.starts_with(b"GET /api/v1/streaming/health HTTP/1.1\r\n"));
-/// check.handle_data(transport, Bytes::from_static(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"), now);
-/// while let Some(out) = check.poll() {
-///     if let Output::Finished(result) = out { assert!(result.is_ok()) }
+/// let answer = Bytes::from_static(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+/// check.handle_input(Input::Data(transport, answer), now);
+/// loop {
+///     match check.poll_output() {
+///         Output::Finished(result) => assert!(result.is_ok()),
+///         Output::Wait { .. } => break,
+///         _ => {}
+///     }
 /// }
 /// assert!(parse_health(&check.take_response().unwrap()));
 /// ```
@@ -56,24 +60,37 @@ impl OneShot {
         timeouts: Timeouts,
         now: Instant,
     ) -> OneShot {
+        OneShot::with_id(
+            TransportId(0),
+            instance,
+            path_and_query,
+            accept,
+            token,
+            timeouts,
+            now,
+        )
+    }
+
+    /// [`get`](OneShot::get), with the id its transport takes.
+    pub fn with_id(
+        id: TransportId,
+        instance: &Instance,
+        path_and_query: &str,
+        accept: &str,
+        token: Option<Token>,
+        timeouts: Timeouts,
+        now: Instant,
+    ) -> OneShot {
         let target = instance.request_target(path_and_query);
         let request = Request::get(instance.host_header(), target)
             .accept(accept)
             .token_opt(token);
-        let mut out = VecDeque::new();
-        let transport = Transport::open(
-            TransportId(0),
-            instance.clone(),
-            &request,
-            timeouts,
-            Kind::Rest,
-            now,
-            &mut out,
-        );
+        let (transport, output) =
+            Transport::open(id, instance.clone(), &request, timeouts, Kind::Rest, now);
         OneShot {
             transport: Some(transport),
             collector: Collector::new(16 * 1024, ONE_SHOT_MAX_BODY),
-            out,
+            out: VecDeque::from([output]),
             response: None,
             finished: false,
             now,
@@ -92,7 +109,8 @@ impl OneShot {
         )
     }
 
-    /// `GET /api/v2/instance`: find the streaming URL with [`parse_streaming_url`].
+    /// `GET /api/v2/instance`: find the streaming URL with
+    /// [`parse_streaming_url`](super::parse_streaming_url).
     pub fn instance_info(
         instance: &Instance,
         token: Option<Token>,
@@ -120,87 +138,70 @@ impl OneShot {
 
     fn finish(&mut self, result: Result<Option<Response>, Error>) {
         if let Some(t) = self.transport.take() {
-            self.out.push_back(Output::Close { transport: t.id });
+            self.out.push_back(Output::Close {
+                transport: t.id,
+                how: Close::Now,
+            });
         }
         self.finished = true;
         self.out.push_back(Output::Finished(result.map(|r| {
             self.response = r;
         })));
     }
-
-    fn fail(&mut self, error: Error) {
-        self.finish(Err(error));
-    }
 }
 
 impl Machine for OneShot {
-    fn handle_connected(&mut self, transport: TransportId, now: Instant) {
+    fn handle_input(&mut self, input: Input, now: Instant) {
         self.now = self.now.max(now);
-        if self.ours(transport)
-            && let Some(t) = &mut self.transport
-        {
-            t.connected(self.now, &mut self.out);
+        match input {
+            Input::Connected(id) if self.ours(id) => {
+                if let Some(out) = self.transport.as_mut().and_then(|t| t.connected(self.now)) {
+                    self.out.push_back(out);
+                }
+            }
+            Input::Data(id, data) if self.ours(id) => match self.collector.feed(data) {
+                Ok(Some(response)) => self.finish(Ok(Some(response))),
+                Ok(None) => {}
+                Err(e) => self.finish(Err(e)),
+            },
+            Input::Eof(id) if self.ours(id) => {
+                let result = self.collector.eof().map(Some);
+                self.finish(result);
+            }
+            Input::ConnectFailed(id, e) | Input::Failed(id, e) if self.ours(id) => {
+                if let Some(t) = &self.transport {
+                    let e = t.transport_error(e);
+                    self.finish(Err(e));
+                }
+            }
+            Input::Drained(id) if self.ours(id) => {
+                if let Some(t) = &mut self.transport {
+                    t.drained(self.now);
+                }
+            }
+            Input::Timeout => {
+                if let Some(t) = &self.transport
+                    && !self.finished
+                    && t.deadline() <= self.now
+                {
+                    let e = t.timeout_error();
+                    self.finish(Err(e));
+                }
+            }
+            Input::Command(Command::Close) if !self.finished => self.finish(Ok(None)),
+            _ => {}
         }
     }
 
-    fn handle_data(&mut self, transport: TransportId, data: Bytes, now: Instant) {
-        self.now = self.now.max(now);
-        if !self.ours(transport) {
-            return;
+    fn poll_output(&mut self) -> Output {
+        if let Some(out) = self.out.pop_front() {
+            return out;
         }
-        match self.collector.feed(data) {
-            Ok(Some(response)) => self.finish(Ok(Some(response))),
-            Ok(None) => {}
-            Err(e) => self.fail(e),
-        }
-    }
-
-    fn handle_eof(&mut self, transport: TransportId, now: Instant) {
-        self.now = self.now.max(now);
-        if !self.ours(transport) {
-            return;
-        }
-        match self.collector.eof() {
-            Ok(response) => self.finish(Ok(Some(response))),
-            Err(e) => self.fail(e),
-        }
-    }
-
-    fn handle_io_error(&mut self, transport: TransportId, error: TransportError, now: Instant) {
-        self.now = self.now.max(now);
-        if let (true, Some(t)) = (self.ours(transport), &self.transport) {
-            let e = t.transport_error(error);
-            self.fail(e);
-        }
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        if let Some(t) = &self.transport
-            && !self.finished
-            && t.deadline() <= self.now
-        {
-            let e = t.timeout_error();
-            self.fail(e);
-        }
-    }
-
-    fn close(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        if !self.finished {
-            self.finish(Ok(None));
-        }
-    }
-
-    fn poll(&mut self) -> Option<Output> {
-        self.out.pop_front()
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        match &self.transport {
+        let deadline = match &self.transport {
             Some(t) if !self.finished => Some(t.deadline()),
             _ => None,
-        }
+        };
+        Output::Wait { deadline }
     }
 
     fn is_finished(&self) -> bool {
@@ -214,37 +215,11 @@ pub fn parse_health(response: &Response) -> bool {
     response.head.status() == 200 && response.body.trim_ascii() == b"OK"
 }
 
-/// The streaming base URL from a `/api/v2/instance` response
-/// (`configuration.urls.streaming`, a `wss://` URL), or from a v1 response
-/// (`urls.streaming_api`). `Ok(None)` when the server names none (use the instance itself).
-pub fn parse_streaming_url(response: &Response) -> Result<Option<Instance>, Error> {
-    if !(200..300).contains(&response.head.status()) {
-        return Err(ErrorKind::Status {
-            head: response.head.clone(),
-            message: server_message(&response.head, &response.body),
-        }
-        .into());
-    }
-    let info: serde_json::Value = serde_json::from_slice(&response.body).map_err(|e| {
-        Error::from(ErrorKind::UnexpectedResponse(format!(
-            "instance information is not JSON: {e}"
-        )))
-    })?;
-    let url = info
-        .pointer("/configuration/urls/streaming")
-        .or_else(|| info.pointer("/urls/streaming_api"))
-        .and_then(serde_json::Value::as_str)
-        .filter(|u| !u.is_empty());
-    match url {
-        None => Ok(None),
-        Some(url) => Instance::parse(url).map(Some).map_err(Error::from),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::http::ResponseHead;
+    use bytes::Bytes;
 
     fn response(status: u16, body: &'static str) -> Response {
         Response {
@@ -259,25 +234,5 @@ mod tests {
         assert!(parse_health(&response(200, "OK\n")));
         assert!(!parse_health(&response(200, "NOT OK")));
         assert!(!parse_health(&response(502, "OK")));
-    }
-
-    #[test]
-    fn streaming_url_from_v2_and_v1() {
-        let v2 = response(
-            200,
-            r#"{"domain":"m.example","configuration":{"urls":{"streaming":"wss://streaming.m.example"}}}"#,
-        );
-        let got = parse_streaming_url(&v2).unwrap().unwrap();
-        assert_eq!(got.to_string(), "https://streaming.m.example");
-        let v1 = response(200, r#"{"urls":{"streaming_api":"wss://m.example"}}"#);
-        assert_eq!(
-            parse_streaming_url(&v1).unwrap().unwrap().to_string(),
-            "https://m.example"
-        );
-        assert!(parse_streaming_url(&response(200, "{}")).unwrap().is_none());
-        assert!(parse_streaming_url(&response(200, "<html>")).is_err());
-        let err = parse_streaming_url(&response(401, r#"{"error":"The access token is invalid"}"#))
-            .unwrap_err();
-        assert_eq!(err.server_message(), Some("The access token is invalid"));
     }
 }

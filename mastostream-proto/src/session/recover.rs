@@ -1,34 +1,99 @@
 //! Catch-up after a reconnect (the [`Session`]'s REST side): anchors, pages, held live
-//! events, gaps.
+//! events, gaps; and the one REST request at a time every purpose shares, paced by the
+//! server's rate limits.
 
-use super::catchup::{Anchor, CatchUp, Progress};
+use std::time::{Duration, Instant};
+
+use super::catchup::{Anchor, CatchUp, Origin, Progress};
+use super::discover::Step;
+use super::io::{Close, Output, TransportError, TransportId, after};
+use super::machine::{Session, State};
 use super::rest::{Collector, Response};
-use super::stream::{Fetch, Origin, Purpose, Session, State};
 use super::transport::{Kind, Transport};
-use super::{Gap, GapReason, Item, Output, Timeline, TransportId};
+use super::{Gap, GapReason, Item, Timeline};
 use crate::error::{Error, ErrorKind};
-use crate::http::Request;
+use crate::http::{Request, server_message};
 
-impl Session {
-    /// Queues anchor fetches for timelines that have no anchor yet (a stream subscribed
-    /// while live).
-    pub(super) fn anchor_new_timelines(&mut self) {
-        let new: Vec<Timeline> = self
-            .timelines
-            .iter()
-            .filter(|t| !self.anchors.contains_key(*t) && !self.anchor_queue.contains(*t))
-            .cloned()
-            .collect();
-        self.anchor_queue.extend(new);
-        self.next_fetch();
+/// What a REST request is for.
+#[derive(Debug)]
+pub(super) enum Purpose {
+    /// Asking the instance where it streams from.
+    Discover(Step),
+    /// The newest id of a timeline, on the first connection.
+    Anchor(Timeline),
+    /// A catch-up page (the progress is in `CatchUp::current`).
+    Page,
+}
+
+/// One REST request in flight.
+#[derive(Debug)]
+pub(super) struct Fetch {
+    pub(super) transport: Transport,
+    pub(super) collector: Collector,
+    pub(super) purpose: Purpose,
+}
+
+/// The session's REST requests: one at a time, never sooner than the server allows.
+#[derive(Debug, Default)]
+pub(super) struct Fetcher {
+    pub(super) current: Option<Fetch>,
+    /// No request before this: the server's rate limit ran out, or it asked to wait.
+    pub(super) not_before: Option<Instant>,
+    /// How many times the current page was asked again after a `429`/`503`.
+    pub(super) retries: u32,
+}
+
+impl Fetcher {
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        match &self.current {
+            Some(f) => Some(f.transport.deadline()),
+            None => self.not_before,
+        }
     }
 
-    pub(super) fn start_catch_up(&mut self) {
+    fn is(&self, id: TransportId) -> bool {
+        self.current.as_ref().is_some_and(|f| f.transport.id == id)
+    }
+}
+
+impl Session {
+    /// Opens a REST request for `path_and_query` on the instance.
+    pub(super) fn open_fetch(&mut self, purpose: Purpose, path_and_query: &str) {
+        let instance = self.cfg.instance.clone();
+        let target = instance.request_target(path_and_query);
+        let request = Request::get(instance.host_header(), target)
+            .accept("application/json")
+            .token_opt(self.cfg.token.clone())
+            .user_agent(self.cfg.user_agent.clone());
+        let id = self.id();
+        let (transport, output) = Transport::open(
+            id,
+            instance,
+            &request,
+            self.cfg.timeouts,
+            Kind::Rest,
+            self.now,
+        );
+        self.push(output);
+        self.fetch.current = Some(Fetch {
+            transport,
+            collector: Collector::new(self.cfg.limits.max_head, self.cfg.catch_up.max_body),
+            purpose,
+        });
+    }
+
+    /// The stream is live: catch up the timelines with a known position, anchor the
+    /// others on the first connection, report the rest as gaps.
+    pub(super) fn start_recovery(&mut self) {
+        let first = !self.recovery.ever_live;
+        self.recovery.ever_live = true;
         let mut c = CatchUp::default();
-        for timeline in self.timelines.clone() {
-            if self.anchors.contains_key(&timeline) {
+        for timeline in self.recovery.timelines.clone() {
+            if self.recovery.anchors.contains_key(&timeline) {
                 c.pending.push_back(timeline);
-            } else {
+            } else if first && self.cfg.catch_up.anchor {
+                self.recovery.anchor_queue.push_back(timeline);
+            } else if !first {
                 self.emit(Item::Gap(Gap {
                     timeline,
                     after: None,
@@ -37,19 +102,37 @@ impl Session {
                 }));
             }
         }
-        if c.pending.is_empty() {
-            return;
+        if !c.pending.is_empty() {
+            self.recovery.catch_up = Some(c);
+            self.next_timeline();
+        } else {
+            self.next_fetch();
         }
-        self.catch_up = Some(c);
-        self.next_timeline();
+    }
+
+    /// Queues anchor fetches for timelines that have no anchor yet (a stream subscribed
+    /// while live).
+    pub(super) fn anchor_new_timelines(&mut self) {
+        let r = &mut self.recovery;
+        let new: Vec<Timeline> = r
+            .timelines
+            .iter()
+            .filter(|t| !r.anchors.contains_key(*t) && !r.anchor_queue.contains(*t))
+            .cloned()
+            .collect();
+        r.anchor_queue.extend(new);
+        self.next_fetch();
     }
 
     /// Starts the next pending timeline, or ends the catch-up when none is left.
-    pub(super) fn next_timeline(&mut self) {
-        let Some(c) = &mut self.catch_up else { return };
+    fn next_timeline(&mut self) {
+        let Some(c) = &mut self.recovery.catch_up else {
+            return;
+        };
         match c.pending.pop_front() {
             Some(timeline) => {
                 let cursor = self
+                    .recovery
                     .anchors
                     .get(&timeline)
                     .map_or_else(|| Anchor::Empty.min_id(), Anchor::min_id);
@@ -59,6 +142,7 @@ impl Session {
                     pages: 0,
                     recovered: 0,
                 });
+                self.fetch.retries = 0;
                 self.next_fetch();
             }
             None => self.end_catch_up(),
@@ -66,8 +150,8 @@ impl Session {
     }
 
     /// Delivers what was held back, and resumes live delivery.
-    pub(super) fn end_catch_up(&mut self) {
-        if let Some(c) = self.catch_up.take() {
+    fn end_catch_up(&mut self) {
+        if let Some(c) = self.recovery.catch_up.take() {
             for (event, origin) in c.held {
                 self.deliver(event, origin);
             }
@@ -79,12 +163,13 @@ impl Session {
     /// events.
     pub(super) fn abandon_catch_up(&mut self, reason: GapReason) {
         self.cancel_fetch();
-        let Some(mut c) = self.catch_up.take() else {
+        let Some(mut c) = self.recovery.catch_up.take() else {
             return;
         };
         let unfinished = c.current.take().map(|p| (p.timeline, Some(p.cursor)));
+        let anchors = &self.recovery.anchors;
         let rest = c.pending.drain(..).map(|t| {
-            let after = self.anchors.get(&t).and_then(|a| a.id().cloned());
+            let after = anchors.get(&t).and_then(|a| a.id().cloned());
             (t, after)
         });
         let gaps: Vec<_> = unfinished.into_iter().chain(rest).collect();
@@ -107,80 +192,131 @@ impl Session {
     /// be fetched again, so they are delivered now.
     pub(super) fn interrupt_catch_up(&mut self) {
         self.cancel_fetch();
-        let Some(c) = self.catch_up.take() else {
+        let Some(c) = self.recovery.catch_up.take() else {
             return;
         };
         for (event, origin) in c.held {
-            if self.place(&event, &origin).is_none() {
+            if self.recovery.place(&event, &origin).is_none() {
                 self.deliver(event, origin);
             }
         }
     }
 
-    /// Opens the next REST request: an anchor, or a catch-up page.
+    /// Opens the next REST request: a catch-up page, or an anchor; not before the server
+    /// allows.
     pub(super) fn next_fetch(&mut self) {
-        if self.fetch.is_some() || self.state == State::Finished {
+        if self.fetch.current.is_some() || matches!(self.state, State::Finished | State::Closing) {
             return;
         }
-        let (purpose, target) =
-            if let Some(p) = self.catch_up.as_ref().and_then(|c| c.current.as_ref()) {
-                (
-                    Purpose::Page,
-                    p.timeline
-                        .page_target(Some(&p.cursor), self.cfg.catch_up.page_size),
-                )
-            } else if let Some(timeline) = self.anchor_queue.pop_front() {
-                let target = timeline.page_target(None, 1);
-                (Purpose::Anchor(timeline), target)
-            } else {
-                return;
-            };
-        let instance = self.cfg.instance.clone();
-        let target = instance.request_target(&target);
-        let request = Request::get(instance.host_header(), target)
-            .accept("application/json")
-            .token_opt(self.cfg.token.clone())
-            .user_agent(self.cfg.user_agent.clone());
-        let id = self.id();
-        let transport = Transport::open(
-            id,
-            instance,
-            &request,
-            self.cfg.timeouts,
-            Kind::Rest,
-            self.now,
-            &mut self.out,
-        );
-        self.fetch = Some(Fetch {
-            transport,
-            collector: Collector::new(self.cfg.limits.max_head, self.cfg.catch_up.max_body),
-            purpose,
-        });
+        if self.fetch.not_before.is_some_and(|at| at > self.now) {
+            return;
+        }
+        self.fetch.not_before = None;
+        let page = self
+            .recovery
+            .catch_up
+            .as_ref()
+            .and_then(|c| c.current.as_ref());
+        let (purpose, target) = if let Some(p) = page {
+            let target = p
+                .timeline
+                .page_target(Some(&p.cursor), self.cfg.catch_up.page_size);
+            (Purpose::Page, target)
+        } else if let Some(timeline) = self.recovery.anchor_queue.pop_front() {
+            let target = timeline.page_target(None, 1);
+            (Purpose::Anchor(timeline), target)
+        } else {
+            return;
+        };
+        self.open_fetch(purpose, &target);
     }
 
     pub(super) fn cancel_fetch(&mut self) {
-        if let Some(f) = self.fetch.take() {
-            self.out.push_back(Output::Close {
+        if let Some(f) = self.fetch.current.take() {
+            self.push(Output::Close {
                 transport: f.transport.id,
+                how: Close::Now,
             });
         }
     }
 
     pub(super) fn fetch_is(&self, id: TransportId) -> bool {
-        self.fetch.as_ref().is_some_and(|f| f.transport.id == id)
+        self.fetch.is(id)
+    }
+
+    pub(super) fn fetch_connected(&mut self) {
+        if let Some(f) = &mut self.fetch.current
+            && let Some(out) = f.transport.connected(self.now)
+        {
+            self.push(out);
+        }
+    }
+
+    pub(super) fn fetch_data(&mut self, data: bytes::Bytes) {
+        let Some(f) = &mut self.fetch.current else {
+            return;
+        };
+        match f.collector.feed(data) {
+            Ok(Some(response)) => self.fetched(Ok(response)),
+            Ok(None) => {}
+            Err(e) => self.fetched(Err(e)),
+        }
+    }
+
+    pub(super) fn fetch_eof(&mut self) {
+        if let Some(f) = &mut self.fetch.current {
+            let result = f.collector.eof();
+            self.fetched(result);
+        }
+    }
+
+    pub(super) fn fetch_failed(&mut self, error: TransportError) {
+        if let Some(f) = &self.fetch.current {
+            let e = f.transport.transport_error(error);
+            self.fetched(Err(e));
+        }
+    }
+
+    pub(super) fn fetch_drained(&mut self) {
+        if let Some(f) = &mut self.fetch.current {
+            f.transport.drained(self.now);
+        }
+    }
+
+    /// The fetch timers: a request that took too long fails; a wait imposed by the server
+    /// ends.
+    pub(super) fn fetch_timeout(&mut self) {
+        match &self.fetch.current {
+            Some(f) if f.transport.deadline() <= self.now => {
+                let e = f.transport.timeout_error();
+                self.fetched(Err(e));
+            }
+            Some(_) => {}
+            None => {
+                if self.fetch.not_before.is_some_and(|at| at <= self.now) {
+                    self.next_fetch();
+                }
+            }
+        }
     }
 
     /// A REST request finished (or failed).
-    pub(super) fn fetched(&mut self, result: Result<Response, Error>) {
-        let Some(f) = self.fetch.take() else { return };
-        self.out.push_back(Output::Close {
+    fn fetched(&mut self, result: Result<Response, Error>) {
+        let Some(f) = self.fetch.current.take() else {
+            return;
+        };
+        self.push(Output::Close {
             transport: f.transport.id,
+            how: Close::Now,
         });
+        if let Ok(r) = &result {
+            self.pace(r);
+        }
         let result = result.and_then(|r| {
-            if r.head.status() == 200 {
+            if (200..300).contains(&r.head.status()) {
                 Ok(r)
             } else {
-                let message = crate::decoder::server_message(&r.head, &r.body);
+                let message = server_message(&r.head, &r.body);
                 Err(ErrorKind::Status {
                     head: r.head,
                     message,
@@ -189,6 +325,7 @@ impl Session {
             }
         });
         match f.purpose {
+            Purpose::Discover(step) => self.discovered(step, result),
             Purpose::Anchor(timeline) => {
                 if let Ok(r) = result {
                     self.anchored(timeline, &r);
@@ -197,12 +334,25 @@ impl Session {
             }
             Purpose::Page => match result {
                 Ok(r) => self.page(&r),
-                Err(e) => self.page_failed(e.to_string()),
+                Err(e) => self.page_failed(e),
             },
         }
     }
 
-    pub(super) fn anchored(&mut self, timeline: Timeline, r: &Response) {
+    /// Honours the server's rate limit: when a response says none is left
+    /// (`X-RateLimit-Remaining: 0`), no request goes out before `X-RateLimit-Reset`
+    /// (capped at the longest server delay).
+    fn pace(&mut self, r: &Response) {
+        if let Some(reset) = r.rate_limit_reset_after_empty() {
+            let wait = reset
+                .duration_since(self.wall_now())
+                .unwrap_or(Duration::ZERO)
+                .min(self.cfg.max_server_delay);
+            self.fetch.not_before = Some(after(self.now, wait));
+        }
+    }
+
+    fn anchored(&mut self, timeline: Timeline, r: &Response) {
         let Ok(events) = timeline.decode_page(&r.body, self.cfg.json) else {
             return;
         };
@@ -210,7 +360,11 @@ impl Session {
             .iter()
             .filter_map(|e| Timeline::place(std::slice::from_ref(&timeline), e).map(|(_, id)| id))
             .max();
-        let slot = self.anchors.entry(timeline).or_insert(Anchor::Empty);
+        let slot = self
+            .recovery
+            .anchors
+            .entry(timeline)
+            .or_insert(Anchor::Empty);
         if let Some(id) = newest {
             let mut s = Some(slot.clone());
             Anchor::advance(&mut s, &id);
@@ -220,27 +374,51 @@ impl Session {
         }
     }
 
-    pub(super) fn page_failed(&mut self, error: String) {
-        let Some(c) = &mut self.catch_up else { return };
+    /// A page request failed: a rate limit or an outage is waited out and the page asked
+    /// again (a few times); anything else leaves a gap.
+    fn page_failed(&mut self, error: Error) {
+        let retry = match error.kind() {
+            ErrorKind::Status { head, .. } if matches!(head.status(), 429 | 503) => {
+                let asked = head
+                    .retry_after()
+                    .map_or(Duration::from_secs(5), |r| r.delay_from(self.wall_now()));
+                Some(asked.min(self.cfg.max_server_delay))
+            }
+            _ => None,
+        };
+        if let Some(wait) = retry
+            && self.fetch.retries < self.cfg.catch_up.page_retries
+        {
+            self.fetch.retries += 1;
+            let at = after(self.now, wait);
+            self.fetch.not_before = Some(self.fetch.not_before.map_or(at, |n| n.max(at)));
+            return self.next_fetch();
+        }
+        let Some(c) = &mut self.recovery.catch_up else {
+            return;
+        };
         let Some(p) = c.current.take() else { return };
         let before = c.first_live.get(&p.timeline).cloned();
         self.emit(Item::Gap(Gap {
             timeline: p.timeline,
             after: Some(p.cursor),
             before,
-            reason: GapReason::FetchFailed(error),
+            reason: GapReason::FetchFailed(error.to_string()),
         }));
         self.next_timeline();
     }
 
     /// A catch-up page arrived: deliver it oldest first, then decide whether to go on.
-    pub(super) fn page(&mut self, r: &Response) {
-        let Some(c) = &mut self.catch_up else { return };
+    fn page(&mut self, r: &Response) {
+        let Some(c) = &mut self.recovery.catch_up else {
+            return;
+        };
         let Some(p) = &mut c.current else { return };
         let events = match p.timeline.decode_page(&r.body, self.cfg.json) {
             Ok(events) => events,
-            Err(e) => return self.page_failed(e),
+            Err(e) => return self.page_failed(ErrorKind::UnexpectedResponse(e).into()),
         };
+        self.fetch.retries = 0;
         let timeline = p.timeline.clone();
         let first_live = c.first_live.get(&timeline).cloned();
         p.pages += 1;
@@ -254,6 +432,11 @@ impl Session {
             if let Some(id) = &id {
                 if first_live.as_ref().is_some_and(|l| id >= l) {
                     reached_live = true;
+                    continue;
+                }
+                if *id <= p.cursor {
+                    // Not above the cursor: a server that ignored `min_id`, or an item
+                    // delivered already.
                     continue;
                 }
                 if *id > newest {
@@ -273,7 +456,9 @@ impl Session {
         for event in fresh {
             self.deliver(event, Origin::Recovered(timeline.clone()));
         }
-        let Some(c) = &mut self.catch_up else { return };
+        let Some(c) = &mut self.recovery.catch_up else {
+            return;
+        };
         let Some(p) = &mut c.current else { return };
         p.recovered += count;
         p.cursor = cursor.clone();
@@ -286,8 +471,7 @@ impl Session {
             });
             self.next_timeline();
         } else if pages >= self.cfg.catch_up.max_pages {
-            let p = c.current.take();
-            if let Some(p) = p {
+            if let Some(p) = c.current.take() {
                 self.emit(Item::Gap(Gap {
                     timeline: p.timeline,
                     after: Some(cursor),
@@ -308,6 +492,6 @@ fn min_id_of(url: &str) -> Option<crate::Id> {
     query
         .split('&')
         .find_map(|kv| kv.strip_prefix("min_id="))
-        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(crate::Id::from)
 }

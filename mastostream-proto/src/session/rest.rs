@@ -15,6 +15,22 @@ pub struct Response {
 }
 
 impl Response {
+    /// When the server's rate limit is spent (`X-RateLimit-Remaining: 0`), the time it
+    /// resets (`X-RateLimit-Reset`, an RFC 3339 timestamp as Mastodon sends it, or Unix
+    /// seconds). `None` while requests remain, or when the headers are absent or
+    /// unreadable.
+    pub fn rate_limit_reset_after_empty(&self) -> Option<std::time::SystemTime> {
+        let remaining = self.head.header_str("x-ratelimit-remaining")?;
+        if remaining.trim() != "0" {
+            return None;
+        }
+        let reset = self.head.header_str("x-ratelimit-reset")?;
+        parse_rfc3339(reset).or_else(|| {
+            let secs: u64 = reset.parse().ok()?;
+            std::time::SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))
+        })
+    }
+
     /// The URL of the `Link` relation `rel` (`"prev"`, `"next"`), when present.
     pub fn link(&self, rel: &str) -> Option<String> {
         self.head
@@ -22,6 +38,59 @@ impl Response {
             .filter_map(|v| std::str::from_utf8(v).ok())
             .find_map(|v| link_rel(v, rel))
     }
+}
+
+/// An RFC 3339 timestamp (`2026-12-04T19:30:00.000Z`, `2026-12-04T20:30:00+01:00`) as a
+/// wall-clock time; `None` when malformed or before 1970.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<std::time::SystemTime> {
+    let b = s.trim().as_bytes();
+    if b.len() < 20 || b.len() > 40 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let sep = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && sep(i + 3, b":") => {
+            let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
+            if *sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    let secs = u64::try_from(secs).ok()?;
+    std::time::SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))
 }
 
 /// Finds `rel` in a `Link` header value: `<url>; rel="prev", <url>; rel="next"`.
@@ -89,7 +158,17 @@ impl Collector {
                         self.stage = Stage::Head(HeadParser::new(self.max_head));
                         continue;
                     }
-                    let body = BodyDecoder::new(BodyKind::of(&head)?);
+                    let kind = BodyKind::of(&head)?;
+                    if let BodyKind::Length(n) = kind
+                        && n > self.max_body as u64
+                    {
+                        self.stage = Stage::Done;
+                        return Err(ErrorKind::BodyTooLarge {
+                            limit: self.max_body,
+                        }
+                        .into());
+                    }
+                    let body = BodyDecoder::new(kind);
                     self.stage = Stage::Body {
                         head: Box::new(head),
                         body,
@@ -184,6 +263,35 @@ mod tests {
                 .is_none()
         );
         assert_eq!(&c.eof().unwrap().body[..], b"abc");
+    }
+
+    #[test]
+    fn rfc3339_timestamps() {
+        use std::time::{Duration, SystemTime};
+        let t = |s| parse_rfc3339(s).and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
+        assert_eq!(t("1970-01-01T00:00:00Z"), Some(Duration::ZERO));
+        assert_eq!(
+            t("2026-12-04T19:30:00.123Z"),
+            Some(Duration::from_secs(1_796_412_600))
+        );
+        assert_eq!(
+            t("2026-12-04T20:30:00+01:00"),
+            Some(Duration::from_secs(1_796_412_600))
+        );
+        assert_eq!(
+            t("2000-02-29T00:00:00Z"),
+            Some(Duration::from_secs(951_782_400))
+        );
+        for bad in [
+            "",
+            "2026-12-04",
+            "2026-13-04T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2026-12-04T19:30:00",
+            "x026-12-04T19:30:00Z",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
     }
 
     #[test]

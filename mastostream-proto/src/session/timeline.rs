@@ -62,6 +62,8 @@ impl Timeline {
             }],
             Channel::List { id } => vec![Timeline::List { id: id.clone() }],
             Channel::Direct => vec![Timeline::Conversations],
+            // A stream this version does not know has no timeline it knows of.
+            _ => Vec::new(),
         }
     }
 
@@ -267,7 +269,7 @@ mod tests {
             vec![Timeline::Conversations]
         );
         assert_eq!(
-            Timeline::for_channel(&Channel::hashtag("#rust", false)),
+            Timeline::for_channel(&Channel::hashtag("#rust")),
             vec![Timeline::Hashtag {
                 tag: "rust".into(),
                 local: false

@@ -1,15 +1,15 @@
 //! One transport's lifetime: connect, send the request, read the response, with a timer for
 //! each phase.
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::io::after;
 use super::{Output, Timeouts, TransportError, TransportId};
 use crate::error::{Error, ErrorKind, Timeout};
 use crate::http::Request;
-use crate::session::Instance;
+use crate::instance::Instance;
 
 /// Where a transport is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +63,8 @@ impl std::fmt::Debug for Transport {
 }
 
 impl Transport {
-    /// Asks the adapter to connect, and starts the connect timer.
+    /// A transport carrying `request`, and the output asking the driver to connect it;
+    /// the connect timer starts.
     pub(crate) fn open(
         id: TransportId,
         instance: Instance,
@@ -71,46 +72,48 @@ impl Transport {
         timeouts: Timeouts,
         kind: Kind,
         now: Instant,
-        out: &mut VecDeque<Output>,
-    ) -> Transport {
-        out.push_back(Output::Connect {
+    ) -> (Transport, Output) {
+        let output = Output::Connect {
             transport: id,
             target: instance.target(),
-        });
-        Transport {
+        };
+        let t = Transport {
             id,
             instance,
             target: request.target().to_owned(),
             request: Some(request.encode()),
             phase: Phase::Connecting,
-            deadline: now + timeouts.connect,
+            deadline: after(now, timeouts.connect),
             timeouts,
             kind,
-        }
+        };
+        (t, output)
     }
 
-    /// Asks the adapter to open a WebSocket to `target` on `instance` (the upgrade request
-    /// is in `output`), and starts the connect timer.
+    /// A WebSocket transport to `target` on `instance` (the output asking the driver to
+    /// open it is the caller's); the connect timer starts.
     pub(crate) fn open_ws(
         id: TransportId,
         instance: Instance,
         target: String,
         timeouts: Timeouts,
         now: Instant,
-        output: Output,
-        out: &mut VecDeque<Output>,
     ) -> Transport {
-        out.push_back(output);
         Transport {
             id,
             instance,
             target,
             request: None,
             phase: Phase::Connecting,
-            deadline: now + timeouts.connect,
+            deadline: after(now, timeouts.connect),
             timeouts,
             kind: Kind::Ws,
         }
+    }
+
+    /// Whether this transport is a WebSocket.
+    pub(crate) fn is_websocket(&self) -> bool {
+        self.kind == Kind::Ws
     }
 
     pub(crate) fn phase(&self) -> Phase {
@@ -121,26 +124,41 @@ impl Transport {
         self.deadline
     }
 
-    /// Connected: write the request, start the head (or request) timer.
-    pub(crate) fn connected(&mut self, now: Instant, out: &mut VecDeque<Output>) {
+    /// Connected: the request to write (none for a WebSocket, live once upgraded); the
+    /// head (or request) timer starts. `None` too when already connected.
+    pub(crate) fn connected(&mut self, now: Instant) -> Option<Output> {
         if self.phase != Phase::Connecting {
-            return;
+            return None;
         }
         match self.request.take() {
             Some(data) => {
-                out.push_back(Output::Transmit {
+                self.phase = Phase::AwaitingHead;
+                let limit = match self.kind {
+                    Kind::Rest => self.timeouts.request,
+                    _ => self.timeouts.head,
+                };
+                self.deadline = after(now, limit);
+                Some(Output::Transmit {
                     transport: self.id,
                     data,
-                });
-                self.phase = Phase::AwaitingHead;
-                self.deadline = now
-                    + match self.kind {
-                        Kind::Rest => self.timeouts.request,
-                        _ => self.timeouts.head,
-                    };
+                })
             }
-            // A WebSocket is live as soon as the upgrade succeeded.
-            None => self.head_received(now),
+            None => {
+                self.head_received(now);
+                None
+            }
+        }
+    }
+
+    /// The driver had held this transport's input back (the application was slow) and
+    /// has caught up: the peer was not silent meanwhile. A live stream's idle timer
+    /// restarts; a REST request gets its full time again from here.
+    pub(crate) fn drained(&mut self, now: Instant) {
+        match (self.kind, self.phase) {
+            (Kind::Rest, Phase::AwaitingHead | Phase::Open) => {
+                self.deadline = self.deadline.max(after(now, self.timeouts.request));
+            }
+            _ => self.received(now),
         }
     }
 
@@ -159,19 +177,21 @@ impl Transport {
 
     fn restart_idle(&mut self, now: Instant) {
         match self.kind {
-            Kind::Sse => self.deadline = now + self.timeouts.idle,
-            Kind::Ws => self.deadline = now + self.timeouts.ws_idle,
+            Kind::Sse => self.deadline = after(now, self.timeouts.idle),
+            Kind::Ws => self.deadline = after(now, self.timeouts.ws_idle),
             Kind::Rest => {}
         }
     }
 
     /// The error for the timer that ran out.
     pub(crate) fn timeout_error(&self) -> Error {
+        let t = &self.timeouts;
         ErrorKind::Timeout(match (self.phase, self.kind) {
-            (Phase::Connecting, _) => Timeout::Connect,
-            (_, Kind::Rest) => Timeout::Request,
-            (Phase::AwaitingHead, _) => Timeout::Head,
-            (Phase::Open, _) => Timeout::Idle,
+            (Phase::Connecting, _) => Timeout::Connect(t.connect),
+            (_, Kind::Rest) => Timeout::Request(t.request),
+            (Phase::AwaitingHead, _) => Timeout::Head(t.head),
+            (Phase::Open, Kind::Ws) => Timeout::Idle(t.ws_idle),
+            (Phase::Open, _) => Timeout::Idle(t.idle),
         })
         .into()
     }

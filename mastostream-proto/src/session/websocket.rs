@@ -1,23 +1,26 @@
-//! The [`Session`]'s WebSocket side: connecting, (re)subscribing, reading messages.
+//! The [`Session`]'s WebSocket side: connecting, (re)subscribing, reading messages, the
+//! subscription bookkeeping and refusals.
 //!
 //! Mastodon's `/api/v1/streaming` WebSocket multiplexes streams. The WebSocket framing is
-//! the adapter's (a well-kept crate such as tungstenite); the session sees whole text
+//! the driver's (a well-kept crate such as tungstenite); the session sees whole text
 //! messages and decides everything else: what to subscribe, when the connection is dead,
-//! what an upgrade refusal means, and catch-up per subscription after a reconnect.
+//! what an upgrade refusal or a close frame means, and catch-up per subscription after a
+//! reconnect.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::stream::{Origin, Reader, Session};
+use super::catchup::Origin;
+use super::io::{Output, TransportId, WsRequest};
+use super::machine::{Live, Reader, Session};
 use super::transport::Transport;
-use super::{Item, Output, StreamTransport, TransportId, WsRequest};
-use crate::Channel;
-use crate::decoder::server_message;
+use super::{Item, StreamTransport};
 use crate::error::ErrorKind;
-use crate::http::ResponseHead;
+use crate::http::{ResponseHead, quoted, quoted_bytes, server_message};
 use crate::ws::{self, WsMessage};
+use crate::{Channel, Event};
 
 /// How long a subscription waits for its first event before a server error can no longer
 /// be attributed to it.
@@ -29,43 +32,43 @@ impl Session {
         let (base, target) = self.stream_location("/api/v1/streaming");
         let scheme = if base.is_tls() { "wss" } else { "ws" };
         let mut headers = vec![("User-Agent".to_owned(), self.cfg.user_agent.clone())];
-        if let Some(token) = &self.cfg.token {
+        if let Some(token) = self.token_for(&base) {
             headers.push((
                 "Authorization".to_owned(),
                 format!("Bearer {}", token.expose()),
             ));
         }
+        let limits = self.cfg.limits;
         let request = WsRequest {
             url: format!("{scheme}://{}{target}", base.host_header()),
             headers,
-            max_message: self.cfg.limits.max_event.saturating_mul(2),
+            max_message: limits.max_event.saturating_mul(2),
+            max_frame: limits.max_event.saturating_mul(2),
+            max_error_body: limits.max_error_body,
         };
         let id = self.id();
-        let output = Output::ConnectWebSocket {
+        self.push(Output::ConnectWebSocket {
             transport: id,
             target: base.target(),
             request,
-        };
-        let t = Transport::open_ws(
-            id,
-            base,
-            target,
-            self.cfg.timeouts,
-            self.now,
-            output,
-            &mut self.out,
-        );
-        self.stream = Some((
-            t,
-            Reader::Ws {
+        });
+        let transport = Transport::open_ws(id, base, target, self.cfg.timeouts, self.now);
+        self.stream = Some(Live {
+            transport,
+            reader: Reader::Ws {
                 pending: VecDeque::new(),
             },
-        ));
+        });
     }
 
     /// Subscribes the live WebSocket to every stream (after each connect).
     pub(super) fn subscribe_all(&mut self) {
-        let channels: Vec<Channel> = self.routes.iter().map(|(c, _)| c.clone()).collect();
+        let channels: Vec<Channel> = self
+            .recovery
+            .routes
+            .iter()
+            .map(|(c, _)| c.clone())
+            .collect();
         for channel in channels {
             self.send_subscribe(channel);
         }
@@ -73,23 +76,32 @@ impl Session {
 
     fn send_subscribe(&mut self, channel: Channel) {
         let now = self.now;
-        if let Some((t, Reader::Ws { pending })) = &mut self.stream {
-            self.out.push_back(Output::SendText {
-                transport: t.id,
+        if let Some(Live {
+            transport,
+            reader: Reader::Ws { pending },
+        }) = &mut self.stream
+        {
+            let out = Output::SendText {
+                transport: transport.id,
                 text: ws::subscribe(&channel),
-            });
+            };
             pending.push_back((channel, now));
+            self.push(out);
         }
     }
 
     /// Adds a stream to a WebSocket session: subscribed now when live, and after every
-    /// reconnect. New timelines are anchored for catch-up. Ignored for SSE sessions (one
-    /// stream per connection) and for streams already subscribed.
-    pub fn subscribe(&mut self, channel: Channel, now: Instant) {
-        self.now = self.now.max(now);
-        if self.cfg.transport != StreamTransport::WebSocket || !self.add_route(channel.clone()) {
+    /// reconnect; its new timelines are anchored for catch-up. Ignored for SSE sessions
+    /// (one stream per connection) and for streams already subscribed.
+    pub(super) fn subscribe(&mut self, channel: Channel) {
+        if self.cfg.transport != StreamTransport::WebSocket
+            || !self
+                .recovery
+                .add_route(channel.clone(), self.cfg.catch_up.enabled)
+        {
             return;
         }
+        self.status_changed();
         if self.is_live() {
             self.send_subscribe(channel);
             if self.cfg.catch_up.anchor {
@@ -99,107 +111,102 @@ impl Session {
     }
 
     /// Removes a stream from a WebSocket session (unsubscribed now when live).
-    pub fn unsubscribe(&mut self, channel: &Channel, now: Instant) {
-        self.now = self.now.max(now);
-        if !self.remove_route(channel) {
+    pub(super) fn unsubscribe(&mut self, channel: &Channel) {
+        if !self.recovery.remove_route(channel) {
             return;
         }
+        self.status_changed();
         let live = self.is_live();
-        if let Some((t, Reader::Ws { pending })) = &mut self.stream {
+        if let Some(Live {
+            transport,
+            reader: Reader::Ws { pending },
+        }) = &mut self.stream
+        {
             pending.retain(|(c, _)| c != channel);
             if live {
-                self.out.push_back(Output::SendText {
-                    transport: t.id,
+                let out = Output::SendText {
+                    transport: transport.id,
                     text: ws::unsubscribe(channel),
-                });
+                };
+                self.push(out);
             }
         }
-    }
-
-    /// The streams a WebSocket session is subscribed to (for SSE: its one stream).
-    pub fn subscriptions(&self) -> impl Iterator<Item = &Channel> {
-        self.routes.iter().map(|(c, _)| c)
     }
 
     /// A text message arrived on the WebSocket transport.
-    pub fn handle_ws_message(&mut self, transport: TransportId, text: Bytes, now: Instant) {
-        self.now = self.now.max(now);
+    pub(super) fn on_ws_message(&mut self, id: TransportId, text: Bytes) {
         let now = self.now;
-        let Some((t, Reader::Ws { pending })) = &mut self.stream else {
+        let Some(Live {
+            transport,
+            reader: Reader::Ws { pending },
+        }) = &mut self.stream
+        else {
             return;
         };
-        if t.id != transport {
+        if transport.id != id {
             return;
         }
-        t.received(now);
+        transport.received(now);
         pending.retain(|(_, at)| now.saturating_duration_since(*at) < SUBSCRIBE_WINDOW);
         match ws::decode_with(&text, self.cfg.json) {
-            Ok(WsMessage::Event {
-                stream,
-                channel,
-                event,
-            }) => {
+            Ok(WsMessage::Event { channel, event, .. }) => {
                 if let Some(c) = &channel {
                     pending.retain(|(p, _)| p != c);
                 }
-                self.live_event(event, Origin::Ws { stream, channel });
+                self.live_event(event, Origin::Ws(channel));
             }
             Ok(WsMessage::Error { error, status }) => {
+                let error = quoted(&error);
                 let channel = blamed(pending, &error);
-                // A refused subscription is not retried on every reconnect.
-                if let (Some(c), Some(400..=499)) = (&channel, status) {
-                    self.remove_route(c);
+                // A refused subscription is not sent again on every reconnect.
+                let dropped = matches!((&channel, status), (Some(_), Some(400..=499)));
+                if let (true, Some(c)) = (dropped, &channel) {
+                    self.recovery.remove_route(c);
+                    self.status_changed();
                 }
                 self.emit(Item::StreamError {
                     channel,
                     status,
                     error,
+                    dropped,
                 });
             }
             Err(error) => {
-                let name = String::from("websocket");
-                self.live_event(
-                    crate::Event::Malformed {
-                        name,
-                        data: text,
-                        error,
-                    },
-                    Origin::Ws {
-                        stream: Vec::new(),
-                        channel: None,
-                    },
-                );
+                let event = Event::Malformed {
+                    name: String::from("websocket"),
+                    data: text,
+                    error,
+                };
+                self.live_event(event, Origin::Ws(None));
             }
         }
     }
 
-    /// A WebSocket frame other than text (ping, pong, binary) arrived: the connection is
-    /// alive.
-    pub fn handle_ws_frame(&mut self, transport: TransportId, now: Instant) {
-        self.now = self.now.max(now);
-        if let Some((t, Reader::Ws { .. })) = &mut self.stream
-            && t.id == transport
-        {
-            t.received(self.now);
-        }
-    }
-
-    /// The server answered the WebSocket upgrade with an HTTP error (for example `401` with
-    /// `X-Error-Message`). Classified like an SSE response with that status: a `401` stops
-    /// the session, a `503` is retried.
-    pub fn handle_ws_rejected(
-        &mut self,
-        transport: TransportId,
-        head: ResponseHead,
-        body: Bytes,
-        now: Instant,
-    ) {
-        self.now = self.now.max(now);
-        if !self.stream_is(transport) {
+    /// The server sent a close frame: the stream is over; the handshake is completed.
+    pub(super) fn on_ws_close(&mut self, id: TransportId, frame: Option<(u16, String)>) {
+        if !self.stream_is(id) {
             return;
         }
-        let message = server_message(&head, &body);
-        self.stream_failed(ErrorKind::Status { head, message }.into());
+        let (code, reason) = match frame {
+            Some((code, reason)) => (Some(code), quoted(&reason)),
+            None => (None, String::new()),
+        };
+        self.stream_failed(ErrorKind::WebSocketClosed { code, reason }.into());
+    }
+
+    /// The server answered the WebSocket upgrade with an HTTP response other than `101`.
+    /// Classified as the status says: a `401` stops the session, a `503` is retried, a
+    /// `200` page or a redirect is an error naming what was expected.
+    pub(super) fn on_ws_rejected(&mut self, id: TransportId, head: ResponseHead, body: Bytes) {
+        if !self.stream_is(id) {
+            return;
+        }
+        let body = &body[..body.len().min(self.cfg.limits.max_error_body)];
+        let message = server_message(&head, body).or_else(|| {
+            // A short non-JSON body (a proxy's page) says more than nothing.
+            (!body.is_empty() && head.status() >= 400).then(|| quoted_bytes(body))
+        });
+        self.stream_failed(ErrorKind::UpgradeRefused { head, message }.into());
     }
 }
 

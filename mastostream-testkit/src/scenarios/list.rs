@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use mastostream_proto::error::Timeout;
-use mastostream_proto::session::{Item, Timeline, Timeouts};
+use mastostream_proto::session::{Item, StreamEvent, Timeline, Timeouts};
 use mastostream_proto::{Channel, DecodeError, Error, ErrorKind, Event};
 
 use super::{Op, Pub, Report, Scenario, Step, What, is_timeline};
@@ -328,8 +328,7 @@ impl Report<'_> {
         let (mut statuses, mut notifications) = (Vec::new(), Vec::new());
         for (_, item) in self.items() {
             let (event, recovered) = match item {
-                Item::Event(e) => (e, false),
-                Item::Recovered(e) => (e, true),
+                Item::Event(e) => (&e.event, e.recovered),
                 _ => continue,
             };
             match event {
@@ -452,13 +451,16 @@ fn check_normal(r: &Report<'_>) -> Result<(), String> {
         "nothing should be recovered".into()
     })?;
     let deleted = r.items().find_map(|(_, i)| match i {
-        Item::Event(Event::Delete(id)) => Some(id.as_str().to_owned()),
+        Item::Event(e) => match &e.event {
+            Event::Delete(id) => Some(id.as_str().to_owned()),
+            _ => None,
+        },
         _ => None,
     });
     ensure(deleted == Some(r.updates[2].to_string()), || {
         format!("delete of {deleted:?}")
     })?;
-    let beats = r.count(|i| matches!(i, Item::Event(Event::Heartbeat(_))));
+    let beats = r.count(|i| matches!(i.event(), Some(Event::Heartbeat(_))));
     ensure(beats >= 2, || {
         format!("{beats} heartbeats (`:)` and `:thump` expected)")
     })?;
@@ -507,13 +509,13 @@ fn check_stall(r: &Report<'_>) -> Result<(), String> {
     ensure(
         matches!(
             d.first().map(|e| e.kind()),
-            Some(ErrorKind::Timeout(Timeout::Idle))
+            Some(ErrorKind::Timeout(Timeout::Idle(_)))
         ),
         || format!("expected an idle timeout, got {d:?}"),
     )?;
     let last_live = r
         .items()
-        .filter(|(_, i)| matches!(i, Item::Event(Event::Update(_))))
+        .filter(|(_, i)| !i.is_recovered() && matches!(i.event(), Some(Event::Update(_))))
         .map(|(at, _)| at)
         .nth(1)
         .unwrap_or_default();
@@ -607,7 +609,7 @@ fn check_head_timeout(r: &Report<'_>) -> Result<(), String> {
     ensure(
         matches!(
             retries.first().map(|x| x.2.kind()),
-            Some(ErrorKind::Timeout(Timeout::Head))
+            Some(ErrorKind::Timeout(Timeout::Head(_)))
         ),
         || format!("expected a head timeout, got {retries:?}"),
     )?;
@@ -620,7 +622,7 @@ fn check_intact(r: &Report<'_>) -> Result<(), String> {
     let (s, n) = r.exactly_once()?;
     ensure(all_live(&s) && all_live(&n), || "nothing recovered".into())?;
     ensure(
-        r.count(|i| matches!(i, Item::Event(e) if e.is_malformed())) == 0,
+        r.count(|i| i.event().is_some_and(Event::is_malformed)) == 0,
         || "no malformed event".into(),
     )?;
     ensure(r.disconnect_errors().is_empty(), || "no disconnect".into())?;
@@ -631,7 +633,10 @@ fn check_garbage(r: &Report<'_>) -> Result<(), String> {
     let malformed: Vec<String> = r
         .items()
         .filter_map(|(_, i)| match i {
-            Item::Event(Event::Malformed { name, .. }) => Some(name.clone()),
+            Item::Event(e) => match &e.event {
+                Event::Malformed { name, .. } => Some(name.clone()),
+                _ => None,
+            },
             _ => None,
         })
         .collect();
@@ -659,8 +664,11 @@ fn check_endless_line(r: &Report<'_>) -> Result<(), String> {
     let skipped = r.items().any(|(_, i)| {
         matches!(
             i,
-            Item::Event(Event::Malformed {
-                error: DecodeError::LineTooLong { .. } | DecodeError::EventTooLarge { .. },
+            Item::Event(StreamEvent {
+                event: Event::Malformed {
+                    error: DecodeError::LineTooLong { .. } | DecodeError::EventTooLarge { .. },
+                    ..
+                },
                 ..
             })
         )

@@ -40,6 +40,7 @@
 //! durations instead; `Retry-After` values come from the server in whole seconds and
 //! cannot be scaled.
 
+pub mod drive;
 mod list;
 pub mod ws;
 mod ws_checks;
@@ -363,10 +364,9 @@ impl<'s> Run<'s> {
                 Step::CaughtUp(n) => {
                     self.count(|w| matches!(w, What::Item(Item::CaughtUp { .. }))) >= *n
                 }
-                Step::Malformed(n) => {
-                    self.count(|w| matches!(w, What::Item(Item::Event(e)) if e.is_malformed()))
-                        >= *n
-                }
+                Step::Malformed(n) => self.count(
+                    |w| matches!(w, What::Item(i) if i.event().is_some_and(Event::is_malformed)),
+                ) >= *n,
                 Step::RestRequests(n) => {
                     let got = self
                         .server
@@ -450,8 +450,8 @@ impl<'s> Run<'s> {
 /// malformed or unknown event.
 pub fn is_entity(what: &What) -> bool {
     match what {
-        What::Item(Item::Event(e) | Item::Recovered(e)) => !matches!(
-            e,
+        What::Item(Item::Event(e)) => !matches!(
+            e.event,
             Event::Heartbeat(_) | Event::Malformed { .. } | Event::Unknown { .. }
         ),
         _ => false,

@@ -319,7 +319,9 @@ impl<'s> WsRun<'s> {
                     self.count(|i| matches!(i, Item::Disconnected { .. })) >= *n
                 }
                 WsStep::Received(n) => self.count(is_entity) >= *n,
-                WsStep::Events(n) => self.count(|i| matches!(i, Item::StreamEvent { .. })) >= *n,
+                WsStep::Events(n) => {
+                    self.count(|i| matches!(i, Item::Event(e) if !e.recovered)) >= *n
+                }
                 WsStep::StreamErrors(n) => {
                     self.count(|i| matches!(i, Item::StreamError { .. })) >= *n
                 }
@@ -424,8 +426,8 @@ impl<'s> WsRun<'s> {
 /// malformed or unknown event.
 pub fn is_entity(item: &Item) -> bool {
     match item {
-        Item::StreamEvent { event: e, .. } | Item::Recovered(e) | Item::Event(e) => !matches!(
-            e,
+        Item::Event(e) => !matches!(
+            e.event,
             Event::Heartbeat(_) | Event::Malformed { .. } | Event::Unknown { .. }
         ),
         _ => false,

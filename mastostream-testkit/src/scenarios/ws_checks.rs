@@ -52,17 +52,14 @@ impl WsReport<'_> {
         let stream = strings(stream);
         let mut out = Vec::new();
         for (_, i) in self.items() {
-            if let Item::StreamEvent {
-                stream: s,
-                channel,
-                event,
-            } = i
-                && *s == stream
+            if let Item::Event(e) = i
+                && !e.recovered
+                && e.channel.as_ref().map(Channel::stream_array) == Some(stream.clone())
             {
-                ensure(*channel == Channel::from_stream(s), || {
-                    format!("{s:?} tagged as {channel:?}")
+                ensure(e.channel == Channel::from_stream(&stream), || {
+                    format!("{stream:?} tagged as {:?}", e.channel)
                 })?;
-                out.push(label(event));
+                out.push(label(&e.event));
             }
         }
         Ok(out)
@@ -78,7 +75,7 @@ impl WsReport<'_> {
         let mut pending = Vec::new();
         for (n, i) in items.iter().enumerate() {
             match i {
-                Item::Recovered(_) => pending.push(n),
+                Item::Event(e) if e.recovered => pending.push(n),
                 Item::CaughtUp { timeline: t, .. } => {
                     for p in pending.drain(..) {
                         owner[p] = Some(t.clone());
@@ -95,10 +92,16 @@ impl WsReport<'_> {
         let mut out = Vec::new();
         for (n, i) in items.iter().enumerate() {
             let (event, recovered) = match i {
-                Item::StreamEvent {
-                    stream: s, event, ..
-                } if *s == stream => (event, false),
-                Item::Recovered(event) if owner[n].as_ref() == Some(timeline) => (event, true),
+                Item::Event(e)
+                    if !e.recovered
+                        && e.channel.as_ref().map(Channel::stream_array)
+                            == Some(stream.clone()) =>
+                {
+                    (&e.event, false)
+                }
+                Item::Event(e) if e.recovered && owner[n].as_ref() == Some(timeline) => {
+                    (&e.event, true)
+                }
                 _ => continue,
             };
             if let Some(id) = id(event) {
@@ -176,7 +179,7 @@ impl WsReport<'_> {
     }
 
     fn no_recovery_and_one_connection(&self) -> Result<(), String> {
-        ensure(self.count(|i| matches!(i, Item::Recovered(_))) == 0, || {
+        ensure(self.count(Item::is_recovered) == 0, || {
             "nothing should be recovered".into()
         })?;
         ensure(
@@ -250,8 +253,7 @@ pub(super) fn check_payloads(r: &WsReport<'_>) -> Result<(), String> {
     ensure(user == want, || format!("user: {user:?}, want {want:?}"))?;
     // "not json" is no Mastodon message: malformed, with no stream, and costs only itself.
     let orphan = r.items().any(|(_, i)| {
-        matches!(i, Item::StreamEvent { stream, channel: None, event: Event::Malformed { .. } }
-            if stream.is_empty())
+        matches!(i, Item::Event(e) if e.channel.is_none() && matches!(e.event, Event::Malformed { .. }))
     });
     ensure(orphan, || "the raw message must be malformed".into())?;
     r.no_recovery_and_one_connection()?;
@@ -266,6 +268,7 @@ pub(super) fn check_refused(r: &WsReport<'_>) -> Result<(), String> {
                 channel,
                 status,
                 error,
+                ..
             } => Some((channel.as_ref(), *status, error.as_str())),
             _ => None,
         })
@@ -301,7 +304,7 @@ pub(super) fn check_pings(r: &WsReport<'_>) -> Result<(), String> {
         return Err("no disconnect".into());
     };
     ensure(
-        matches!(e.kind(), ErrorKind::Timeout(Timeout::Idle)),
+        matches!(e.kind(), ErrorKind::Timeout(Timeout::Idle(_))),
         || format!("expected an idle timeout, got {e}"),
     )?;
     // Pings after 60, 120 and 180 s each kept it alive for 90 s more.

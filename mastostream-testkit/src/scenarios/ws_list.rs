@@ -41,7 +41,7 @@ pub(super) fn public() -> Channel {
 }
 
 pub(super) fn rust() -> Channel {
-    Channel::hashtag("rust", false)
+    Channel::hashtag("rust")
 }
 
 /// Every WebSocket scenario, in a fixed order.

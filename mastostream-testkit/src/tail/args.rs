@@ -149,10 +149,7 @@ mod tests {
         assert_eq!(a.instance.as_deref(), Some("https://m.example"));
         assert!(a.json && !a.ws);
         assert_eq!(a.limit, Some(5));
-        assert_eq!(
-            a.streams().unwrap(),
-            Streams::Sse(Channel::hashtag("rust", false))
-        );
+        assert_eq!(a.streams().unwrap(), Streams::Sse(Channel::hashtag("rust")));
         assert!(
             args(&["--limit", "x"])
                 .unwrap_err()
@@ -220,13 +217,13 @@ mod tests {
         assert_eq!(
             a.streams().unwrap(),
             Streams::Ws(vec![
-                Channel::hashtag("rust", false),
+                Channel::hashtag("rust"),
                 Channel::Public {
                     scope: PublicScope::Local,
                     only_media: false
                 },
                 Channel::list("42"),
-                Channel::hashtag("café", true),
+                Channel::hashtag("café").local_only(),
             ])
         );
         let leftover_tag = args(&["--ws", "--stream", "public", "--tag", "rust"]).unwrap();

@@ -59,7 +59,7 @@ use std::process::ExitCode;
 
 use mastostream_proto::model::Status;
 use mastostream_proto::session::Item;
-use mastostream_proto::{Error, Event};
+use mastostream_proto::{Channel, Error, Event};
 
 use crate::fake::demo::{self, Demo, DemoOptions};
 
@@ -133,14 +133,13 @@ impl Tail {
     /// or stdout closed.
     pub fn item(&mut self, item: &Item) -> ControlFlow<ExitCode> {
         let written = match item {
-            Item::Event(e) | Item::Recovered(e) | Item::StreamEvent { event: e, .. } => {
+            Item::Event(se) => {
+                let e = &se.event;
                 if !e.is_heartbeat() {
                     self.events += 1;
                 }
-                let stream = match item {
-                    Item::StreamEvent { stream, .. } => Some(stream.as_slice()),
-                    _ => None,
-                };
+                let array = se.channel.as_ref().map(Channel::stream_array);
+                let stream = array.as_deref().filter(|_| self.ws && !se.recovered);
                 let line = if self.json {
                     Some(if self.ws {
                         json_line(e, stream)
@@ -148,8 +147,8 @@ impl Tail {
                         e.summary_json()
                     })
                 } else {
-                    human(e).map(|l| match (item, stream) {
-                        (Item::Recovered(_), _) => format!("{l}  (recovered)"),
+                    human(e).map(|l| match (se.recovered, stream) {
+                        (true, _) => format!("{l}  (recovered)"),
                         (_, Some(s)) => format!("[{}] {l}", s.join(" ")),
                         _ => l,
                     })
@@ -160,6 +159,7 @@ impl Tail {
                 channel,
                 status,
                 error,
+                ..
             } => {
                 let about = channel
                     .as_ref()
@@ -167,7 +167,7 @@ impl Tail {
                 let status = status.map_or(String::new(), |s| format!("{s} "));
                 self.note(&format!("stream error{about}: {status}{error}"))
             }
-            Item::Connected { url } => self.note(&format!("connected to {url}")),
+            Item::Connected { url, .. } => self.note(&format!("connected to {url}")),
             Item::Disconnected { error } => self.note(&format!("disconnected: {error}")),
             Item::Reconnecting { attempt, delay, .. } => self.note(&format!(
                 "reconnecting in {:.1} s (attempt {attempt})",

@@ -1,36 +1,54 @@
-//! A simulated clock and server for driving a `Session` in tests: no sockets, no sleeping.
-#![allow(dead_code, unreachable_pub, missing_docs)]
+//! A simulated clock and server for driving a [`Session`] in tests: no sockets, no
+//! sleeping. Time moves only when a test moves it, and every timer that falls due on the
+//! way fires in order.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use mastostream_proto::session::{
-    Item, Machine, Output, Session, SessionConfig, Target, TransportError, TransportId, WsRequest,
-};
-use mastostream_proto::{Error, Event, Id};
 
-#[allow(clippy::disallowed_methods)] // tests need one real instant to count from
+use super::wire::{SSE_HEAD, chunk, json_response};
+use crate::http::ResponseHead;
+use crate::session::{
+    Close, Command, Input, Item, Machine, Output, Session, SessionConfig, Target, TransportError,
+    TransportId, WsRequest,
+};
+use crate::{Error, Event, Id};
+
+/// One real instant to count simulated time from.
+#[allow(clippy::disallowed_methods)] // the simulation needs one real instant as its origin
 pub fn t0() -> Instant {
     Instant::now()
 }
 
-/// The wall clock the simulation starts at: 2026-11-23 08:00:00 UTC.
+/// The wall clock a simulation starts at: 2026-11-23 08:00:00 UTC.
 pub fn wall0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_420_800)
 }
 
+/// A session, the simulated time it lives in, and everything it asked for and handed out.
+#[derive(Debug)]
 pub struct Sim {
+    /// The session under test.
     pub session: Session,
+    /// When the simulation started.
     pub t0: Instant,
+    /// The simulated now.
     pub now: Instant,
+    /// The deadline of the session's last [`Output::Wait`].
+    pub deadline: Option<Instant>,
+    /// Every item handed out, in order.
     pub items: Vec<Item>,
+    /// The session's result, once finished.
     pub finished: Option<Result<(), Error>>,
-    /// Every Connect asked for: (transport, target, when).
+    /// Every connect asked for: (transport, target, when).
     pub connects: Vec<(TransportId, Target, Instant)>,
-    /// The request each transport sent (the request head, as text).
+    /// The request each plain transport sent (the request head, as text).
     pub requests: HashMap<TransportId, String>,
+    /// Transports closed (at once, or after their handshake).
     pub closed: HashSet<TransportId>,
+    /// WebSocket transports asked to run a close handshake, with the code.
+    pub handshakes: Vec<(TransportId, u16)>,
     /// Outputs seen after `Finished` (must stay 0).
     pub after_finish: usize,
     /// WebSocket upgrade requests, per transport.
@@ -40,6 +58,7 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// Starts a session with `cfg` at [`t0`], [`wall0`].
     pub fn new(cfg: SessionConfig) -> Sim {
         let t0 = t0();
         let session = Session::new(cfg, t0, wall0());
@@ -47,11 +66,13 @@ impl Sim {
             session,
             t0,
             now: t0,
+            deadline: None,
             items: Vec::new(),
             finished: None,
             connects: Vec::new(),
             requests: HashMap::new(),
             closed: HashSet::new(),
+            handshakes: Vec::new(),
             after_finish: 0,
             ws_requests: HashMap::new(),
             sent: Vec::new(),
@@ -60,15 +81,16 @@ impl Sim {
         sim
     }
 
-    /// Drains the session's outputs.
+    /// Drains the session's outputs, up to its next wait.
     pub fn pump(&mut self) {
-        while let Some(out) = self.session.poll() {
-            if self.finished.is_some() {
+        loop {
+            let out = self.session.poll_output();
+            if self.finished.is_some() && !matches!(out, Output::Wait { .. }) {
                 self.after_finish += 1;
             }
             match out {
                 Output::Connect { transport, target } => {
-                    self.connects.push((transport, target, self.now))
+                    self.connects.push((transport, target, self.now));
                 }
                 Output::ConnectWebSocket {
                     transport,
@@ -83,15 +105,29 @@ impl Sim {
                     self.requests
                         .insert(transport, String::from_utf8_lossy(&data).into_owned());
                 }
-                Output::Close { transport } => {
-                    self.closed.insert(transport);
-                }
+                Output::Close { transport, how } => match how {
+                    Close::Handshake { code } => self.handshakes.push((transport, code)),
+                    _ => {
+                        self.closed.insert(transport);
+                    }
+                },
                 Output::Item(item) => self.items.push(item),
                 Output::Finished(result) => self.finished = Some(result),
+                Output::Wait { deadline } => {
+                    self.deadline = deadline;
+                    return;
+                }
             }
         }
     }
 
+    /// Hands the session an input at the simulated now, then drains its outputs.
+    pub fn input(&mut self, input: Input) {
+        self.session.handle_input(input, self.now);
+        self.pump();
+    }
+
+    /// Simulated time since the start.
     pub fn elapsed(&self) -> Duration {
         self.now - self.t0
     }
@@ -99,7 +135,7 @@ impl Sim {
     /// Moves time forward by `d`, firing every timer that falls due on the way, in order.
     pub fn advance(&mut self, d: Duration) {
         let end = self.now + d;
-        while let Some(t) = self.session.poll_timeout() {
+        while let Some(t) = self.deadline {
             if t > end {
                 break;
             }
@@ -109,8 +145,7 @@ impl Sim {
                 self.now
             );
             self.now = t;
-            self.session.handle_timeout(t);
-            self.pump();
+            self.input(Input::Timeout);
         }
         self.now = end;
     }
@@ -123,7 +158,7 @@ impl Sim {
             if let Some(id) = self.open_connect(path) {
                 return id;
             }
-            let Some(t) = self.session.poll_timeout() else {
+            let Some(t) = self.deadline else {
                 panic!(
                     "no timer and no connect to {path}; items: {:#?}",
                     self.items
@@ -131,23 +166,25 @@ impl Sim {
             };
             assert!(t <= end, "no connect to {path} within {limit:?}");
             self.now = self.now.max(t);
-            self.session.handle_timeout(self.now);
-            self.pump();
+            self.input(Input::Timeout);
         }
     }
 
-    /// A Connect not yet answered whose target path we learn once connected: the newest
-    /// unanswered connect, if any. Connects the transport to learn its request.
+    /// The newest unanswered connects, connected to learn their requests; the first whose
+    /// target starts with `path`.
     fn open_connect(&mut self, path: &str) -> Option<TransportId> {
         let pending: Vec<TransportId> = self
             .connects
             .iter()
             .map(|c| c.0)
-            .filter(|id| !self.requests.contains_key(id) && !self.closed.contains(id))
+            .filter(|id| {
+                !self.requests.contains_key(id)
+                    && !self.closed.contains(id)
+                    && !self.ws_requests.contains_key(id)
+            })
             .collect();
         for id in pending {
-            self.session.handle_connected(id, self.now);
-            self.pump();
+            self.input(Input::Connected(id));
             if self.target(id).starts_with(path) {
                 return Some(id);
             }
@@ -164,28 +201,40 @@ impl Sim {
             .to_owned()
     }
 
+    /// Bytes read from a transport.
     pub fn data(&mut self, id: TransportId, bytes: impl Into<Bytes>) {
-        self.session.handle_data(id, bytes.into(), self.now);
-        self.pump();
+        self.input(Input::Data(id, bytes.into()));
     }
 
+    /// The peer closed a transport.
     pub fn eof(&mut self, id: TransportId) {
-        self.session.handle_eof(id, self.now);
-        self.pump();
+        self.input(Input::Eof(id));
     }
 
+    /// A transport's connection was refused.
     pub fn refuse(&mut self, id: TransportId) {
-        self.session.handle_connect_failed(
-            id,
-            TransportError::new(std::io::ErrorKind::ConnectionRefused, "connection refused"),
-            self.now,
-        );
-        self.pump();
+        let e = TransportError::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        self.input(Input::ConnectFailed(id, e));
     }
 
+    /// The application closes the session.
     pub fn close(&mut self) {
-        self.session.close(self.now);
-        self.pump();
+        self.input(Input::Command(Command::Close));
+    }
+
+    /// A WebSocket text message.
+    pub fn ws_message(&mut self, id: TransportId, text: impl Into<Bytes>) {
+        self.input(Input::WsMessage(id, text.into()));
+    }
+
+    /// A WebSocket ping (or other non-text frame).
+    pub fn ws_frame(&mut self, id: TransportId) {
+        self.input(Input::WsFrame(id));
+    }
+
+    /// The server answered a WebSocket upgrade with `head` and `body`.
+    pub fn ws_rejected(&mut self, id: TransportId, head: ResponseHead, body: Bytes) {
+        self.input(Input::WsRejected(id, head, body));
     }
 
     /// Connects the newest pending stream transport and makes it live.
@@ -201,8 +250,7 @@ impl Sim {
         self.items
             .iter()
             .filter_map(|i| match i {
-                Item::Event(e) if !e.is_heartbeat() => Some((false, e)),
-                Item::Recovered(e) => Some((true, e)),
+                Item::Event(e) if !e.event.is_heartbeat() => Some((e.recovered, &e.event)),
                 _ => None,
             })
             .collect()
@@ -216,6 +264,7 @@ impl Sim {
             .collect()
     }
 
+    /// The delays of every reconnect, in order.
     pub fn reconnect_delays(&self) -> Vec<Duration> {
         self.items
             .iter()
@@ -227,74 +276,20 @@ impl Sim {
     }
 }
 
-pub const SSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nCache-Control: private, no-store\r\n\r\n";
-
-/// One HTTP chunk.
-pub fn chunk(data: &[u8]) -> Bytes {
-    let mut b = format!("{:x}\r\n", data.len()).into_bytes();
-    b.extend_from_slice(data);
-    b.extend_from_slice(b"\r\n");
-    Bytes::from(b)
-}
-
-/// An SSE event as Mastodon writes it, in one chunk.
-pub fn event(name: &str, data: &str) -> Bytes {
-    chunk(format!("event: {name}\ndata: {data}\n\n").as_bytes())
-}
-
-pub fn account_json(n: u64) -> String {
-    format!(
-        r#"{{"id":"{n}","username":"user{n}","acct":"user{n}@example.org","display_name":"User {n}","url":"https://example.org/@user{n}","created_at":"2024-01-01T00:00:00.000Z"}}"#
-    )
-}
-
-pub fn status_json(id: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","created_at":"2026-11-23T08:00:00.000Z","visibility":"public","uri":"https://example.org/s/{id}","content":"<p>status {id}</p>","account":{}}}"#,
-        account_json(7)
-    )
-}
-
-pub fn notification_json(id: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","type":"mention","created_at":"2026-11-23T08:00:00.000Z","account":{},"status":{}}}"#,
-        account_json(8),
-        status_json(&format!("9{id}"))
-    )
-}
-
-pub fn conversation_json(id: &str, last: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","unread":true,"accounts":[{}],"last_status":{}}}"#,
-        account_json(9),
-        status_json(last)
-    )
-}
-
-/// A snowflake-like id: `n` scaled into Mastodon's range (> 2^53).
-pub fn sid(n: u64) -> String {
-    (110_000_000_000_000_000 + n).to_string()
-}
-
-/// An HTTP response with a JSON body.
-pub fn json_response(status: &str, body: &str, headers: &str) -> Bytes {
-    Bytes::from(format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json; charset=utf-8\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    ))
-}
-
 /// A REST timeline with Mastodon's `min_id` / `limit` semantics: the page immediately above
 /// `min_id`, newest first, with a `Link` header.
+#[derive(Debug)]
 pub struct Timeline {
     /// (id, JSON) in ascending id order.
     pub items: Vec<(Id, String)>,
+    /// The endpoint's path.
     pub path: &'static str,
     /// Requests served (their targets).
     pub served: Vec<String>,
 }
 
 impl Timeline {
+    /// An empty timeline at `path`.
     pub fn new(path: &'static str) -> Self {
         Timeline {
             items: Vec::new(),
@@ -303,6 +298,7 @@ impl Timeline {
         }
     }
 
+    /// Adds an item.
     pub fn push(&mut self, id: &str, json: String) {
         self.items.push((Id::from(id), json));
         self.items.sort_by(|a, b| a.0.cmp(&b.0));
@@ -331,15 +327,10 @@ impl Timeline {
                     .take(limit)
                     .collect()
             }
-            None => self
-                .items
-                .iter()
-                .rev()
-                .take(limit)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect(),
+            None => {
+                let skip = self.items.len().saturating_sub(limit);
+                self.items.iter().skip(skip).collect()
+            }
         };
         let body: Vec<&str> = page.iter().rev().map(|(_, j)| j.as_str()).collect();
         let body = format!("[{}]", body.join(","));

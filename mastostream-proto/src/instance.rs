@@ -43,8 +43,8 @@ pub enum UrlError {
     /// User names and passwords in URLs would leak into logs; use a token.
     #[error("URL must not contain a user name or password")]
     Credentials,
-    /// A redirect from `https` to plain `http` would expose the token.
-    #[error("refusing to follow a redirect from https to http")]
+    /// A redirect from `https` to plain `http` would expose the token and the stream.
+    #[error("a downgrade from https to http")]
     Downgrade,
 }
 
