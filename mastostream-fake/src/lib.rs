@@ -32,7 +32,7 @@
 //! ```
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
-//! use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! let server = FakeServer::start(ServerOptions::default());
 //! let mut tcp = TcpStream::connect(server.addr()).unwrap();
@@ -43,7 +43,11 @@
 //! assert_eq!(server.requests()[0].path, "/api/v1/streaming/health");
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod conn;
+pub mod corpus;
 pub mod demo;
 mod http;
 mod store;
