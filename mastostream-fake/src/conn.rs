@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use super::http::{Conn, RecordedRequest, Reply, STREAM_HEAD, chunk, json_string, read_request};
 use super::store::{Collection, Page, link_header, page_body};
-use super::{Cmd, Cut, Inject, Live, Plan, Shared, StreamPlan, ws};
+use crate::plan::{Cut, Inject, Plan, StreamPlan};
+use crate::publish::Cmd;
+use crate::server::{Live, Shared};
+use crate::ws;
 
 pub(super) fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener, streaming_port: bool) {
     for tcp in listener.incoming() {

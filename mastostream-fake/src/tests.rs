@@ -1,6 +1,9 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::*;
 
 fn get(server: &FakeServer, target: &str, headers: &str) -> String {

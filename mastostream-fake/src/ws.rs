@@ -31,7 +31,9 @@ use tungstenite::protocol::{Role, WebSocket};
 use tungstenite::{Message, handshake::derive_accept_key};
 
 use super::http::{Conn, RecordedRequest, json_string};
-use super::{Cmd, Cut, Inject, Live, Shared, StreamPlan, Wire};
+use crate::plan::{Cut, Inject, StreamPlan};
+use crate::publish::{Cmd, Wire};
+use crate::server::{Live, Shared};
 
 /// How long a connection's thread waits for a client message before it looks at its
 /// commands again.
