@@ -46,18 +46,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
+mod build;
 mod conn;
 pub mod corpus;
 pub mod demo;
 mod http;
+mod limit;
 mod plan;
 mod publish;
+mod route;
 mod server;
 mod store;
 mod tls;
 mod ws;
 
+pub use build::{NotificationBuilder, StatusBuilder, VIEWER, Visibility};
 pub use http::{RecordedRequest, Reply};
+pub use limit::RateLimit;
 pub use plan::{Cut, Inject, Plan, StreamPlan};
 pub use server::{FakeServer, ServerOptions};
 pub use store::Collection;
@@ -66,5 +72,3 @@ pub use ws::WsConnection;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod ws_tests;

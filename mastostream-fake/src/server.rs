@@ -1,16 +1,18 @@
 //! The server itself: its options, its shared state, starting and stopping, and the
 //! controls that are not publishing (plans, waits, counters, cuts, restarts).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::auth::Token;
 use crate::conn;
 use crate::corpus::Generator;
 use crate::http::{RecordedRequest, Reply};
+use crate::limit::{Budget, RateLimit};
 use crate::plan::{Cut, Plan};
 use crate::publish::Cmd;
 use crate::store::{Collection, Store};
@@ -22,7 +24,10 @@ use crate::ws::WsConnection;
 pub struct ServerOptions {
     /// Serve TLS (with a [`TestCa`] made at start) instead of plain HTTP.
     pub tls: bool,
-    /// The access token required on streams and timelines (`None`: none required).
+    /// An access token the server accepts, with every scope (`None`: none; then any
+    /// request is let through until a token is added with
+    /// [`FakeServer::accept_token`]). Once the server knows a token, streams and timelines
+    /// require one it accepts.
     pub token: Option<String>,
     /// The seed of the payload [`Generator`].
     pub seed: u64,
@@ -32,6 +37,9 @@ pub struct ServerOptions {
     /// Serve streams on a second port, named by `/api/v2/instance`; the main port then
     /// answers stream requests with `404`, like a REST-only host.
     pub separate_streaming: bool,
+    /// Rate-limit REST requests (`None`: no limit and no `X-RateLimit-*` headers; see
+    /// [`RateLimit`] and [`FakeServer::set_rate_limit`]).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for ServerOptions {
@@ -42,6 +50,7 @@ impl Default for ServerOptions {
             seed: 1,
             heartbeat_every: None,
             separate_streaming: false,
+            rate_limit: None,
         }
     }
 }
@@ -62,10 +71,24 @@ pub(crate) struct State {
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) ws: Vec<WsConnection>,
     pub(crate) forbidden_lists: Vec<String>,
-    pub(crate) revoked: bool,
+    /// List id to its accounts (`acct`, lowercased).
+    pub(crate) lists: BTreeMap<String, Vec<String>>,
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) budget: Option<Budget>,
     pub(crate) streams_opened: usize,
     pub(crate) next_conn: u64,
     pub(crate) seq: u64,
+}
+
+impl State {
+    /// The lists that hold this account.
+    pub(crate) fn lists_of(&self, acct: &str) -> Vec<String> {
+        self.lists
+            .iter()
+            .filter(|(_, members)| members.iter().any(|m| m == acct))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
 }
 
 #[derive(Debug)]
@@ -107,6 +130,11 @@ impl FakeServer {
             .separate_streaming
             .then(|| TcpListener::bind("127.0.0.1:0").expect("bind streaming port"));
         let ca = opts.tls.then(TestCa::new);
+        let state = State {
+            tokens: opts.token.iter().map(|t| Token::full(t)).collect(),
+            budget: opts.rate_limit.map(Budget::new),
+            ..State::default()
+        };
         let shared = Arc::new(Shared {
             tls: ca.as_ref().map(TestCa::server_config),
             generator: Generator::new(opts.seed),
@@ -115,7 +143,7 @@ impl FakeServer {
                 .as_ref()
                 .map(|l| l.local_addr().expect("local addr")),
             opts,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
         });
@@ -162,6 +190,15 @@ impl FakeServer {
     pub fn plan(&self, plans: impl IntoIterator<Item = Plan>) {
         self.shared.lock().plans.extend(plans);
         self.shared.changed.notify_all();
+    }
+
+    /// Answers the next `n` stream requests (SSE or WebSocket upgrades) with `status` and
+    /// `Retry-After: retry_after_secs`, then streams again: a shorthand for `n`
+    /// [`Plan::Reply`]s of [`Reply::retry_later`]. The plans queue after those already
+    /// queued.
+    pub fn refuse_streams(&self, n: usize, status: u16, retry_after_secs: u64) {
+        let reply = Reply::retry_later(status, retry_after_secs);
+        self.plan(std::iter::repeat_n(Plan::Reply(reply), n));
     }
 
     /// Queues replies for the next REST timeline requests (instead of a page), in order.
@@ -249,13 +286,6 @@ impl FakeServer {
     /// list","status":401}`.
     pub fn forbid_list(&self, id: &str) {
         self.shared.lock().forbidden_lists.push(id.to_owned());
-    }
-
-    /// Revokes the server's token (as an expired or revoked token): from now on every
-    /// request that needs it is refused with `401 Invalid access token` (a WebSocket upgrade
-    /// with `X-Error-Message`). Connections already open stay open.
-    pub fn revoke_token(&self) {
-        self.shared.lock().revoked = true;
     }
 
     /// Every WebSocket connection so far, in accept order: what its client sent and what
