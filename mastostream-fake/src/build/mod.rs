@@ -5,7 +5,7 @@
 mod notification;
 mod status;
 
-pub use notification::NotificationBuilder;
+pub use notification::{NOTIFICATION_TYPES, NotificationBuilder};
 pub use status::StatusBuilder;
 
 use crate::corpus::LOCAL;

@@ -4,6 +4,26 @@ use super::{Account, StatusBuilder, VIEWER};
 use crate::corpus::json::JsonOut;
 use crate::corpus::snowflake;
 
+/// Every notification type Mastodon (4.5) sends, for a test that goes through them all;
+/// [`NotificationBuilder`] takes any other string too.
+pub const NOTIFICATION_TYPES: &[&str] = &[
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+    "moderation_warning",
+    "annual_report",
+    "quote",
+    "quoted_update",
+];
+
 /// The types whose notifications carry the `status` concerned (Mastodon's
 /// `NotificationSerializer#status_type?`).
 const WITH_STATUS: &[&str] = &[
@@ -211,6 +231,7 @@ mod tests {
         for kind in ["follow", "follow_request", "admin.sign_up", "made.up"] {
             assert!(has(&parse(kind)).is_empty(), "{kind}");
         }
+        assert!(WITH_STATUS.iter().all(|k| NOTIFICATION_TYPES.contains(k)));
         assert_eq!(parse("favourite")["status"]["account"]["acct"], VIEWER);
         let mention = parse("mention");
         assert_eq!(mention["status"]["account"]["acct"], "bob@example.org");

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{Account, VIEWER, Visibility};
 use crate::corpus::html::{hashtag_html, html_escape, mention_html};
 use crate::corpus::json::JsonOut;
+use crate::corpus::status::{write_mention, write_tags};
 use crate::corpus::{LOCAL, snowflake, snowflake_time_ms};
 use crate::route::Audience;
 
@@ -266,22 +267,11 @@ impl StatusBuilder {
         j.end_arr().key("mentions").arr();
         for acct in self.mentions.iter().filter(|_| !reblog) {
             let a = Account::new(acct);
-            j.obj().key("id").id(a.id).key("username").str(&a.username);
-            j.key("url")
-                .str(&a.url())
-                .key("acct")
-                .str(&a.acct)
-                .end_obj();
+            write_mention(j, a.id, &a.username, &a.url(), &a.acct);
         }
-        j.end_arr().key("tags").arr();
-        for tag in self.tags.iter().filter(|_| !reblog) {
-            let name = tag.to_lowercase();
-            j.obj().key("name").str(&name);
-            j.key("url")
-                .str(&format!("https://{LOCAL}/tags/{name}"))
-                .end_obj();
-        }
-        j.end_arr().key("emojis").empty_arr();
+        j.end_arr();
+        write_tags(j, if reblog { &[] } else { &self.tags[..] });
+        j.key("emojis").empty_arr();
         j.key("quote").null().key("card").null().key("poll").null();
         j.end_obj();
     }

@@ -62,7 +62,7 @@ pub(crate) mod json;
 mod mix;
 mod output;
 pub(crate) mod rng;
-mod status;
+pub(crate) mod status;
 mod stream;
 mod text;
 
