@@ -202,6 +202,8 @@ impl FakeServer {
     }
 
     /// Queues replies for the next REST timeline requests (instead of a page), in order.
+    /// A queued reply is sent as it is: no rate limit headers, and it spends none of the
+    /// [`RateLimit`] budget.
     pub fn plan_rest(&self, replies: impl IntoIterator<Item = Reply>) {
         self.shared.lock().rest_plans.extend(replies);
     }

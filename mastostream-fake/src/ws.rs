@@ -8,7 +8,8 @@
 //! - Refusals are Mastodon's messages with no stream: `{"error":"Missing tag name
 //!   parameter","status":400}`, `{"error":"Not authorized to stream this list","status":401}`
 //!   (for lists named by [`FakeServer::forbid_list`](super::FakeServer::forbid_list)),
-//!   `{"error":"Unknown stream type","status":400}`.
+//!   `{"error":"Unknown stream type","status":400}`, and `{"error":"Access token does not
+//!   have the required scopes","status":401}` for a token without the stream's scope.
 //! - Events are `{"stream":[...],"event":NAME,"payload":"<text>"}`: the payload is the SSE
 //!   `data` as a JSON string, so JSON entities are encoded twice while `delete` ids and
 //!   `notifications_merged`'s `1` are bare. A published event goes to every subscription
