@@ -184,9 +184,10 @@ impl FakeServer {
     }
 
     /// Makes list `id` hold exactly these accounts (by `acct`, as in
-    /// [`StatusBuilder::account`]): from now on their statuses published with
-    /// [`publish_status`](FakeServer::publish_status) reach the `list` stream of that id
-    /// and are listed by `/api/v1/timelines/list/:id`.
+    /// [`StatusBuilder::account`]). Their statuses published with
+    /// [`publish_status`](FakeServer::publish_status) from now on reach the `list` stream
+    /// of that id; `/api/v1/timelines/list/:id` lists all their statuses (membership as it
+    /// is when the timeline is asked for).
     pub fn set_list(&self, id: &str, accounts: &[&str]) {
         let members = accounts.iter().map(|a| Account::new(a).acct).collect();
         self.shared.lock().lists.insert(id.to_owned(), members);
