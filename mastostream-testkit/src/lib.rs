@@ -1,13 +1,14 @@
 //! Test support for mastostream (not published).
 //!
-//! - [`fake`]: a loopback fake Mastodon server (real TCP, real TLS with a CA made at run
+//! - [`fake`]: the published `mastostream-fake` crate, re-exported under its old path: a
+//!   loopback fake Mastodon server (real TCP, real TLS with a CA made at run
 //!   time) that streams, serves the REST timelines for catch-up and misbehaves on command;
 //!   [`fake::demo`] is the `tail` examples' offline demo.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
 //!   [`scenarios::ws`] for the WebSocket transport).
 //! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
 //!   output lines, exit codes, the demo), so both print exactly the same.
-//! - [`corpus`]: a deterministic, realistic generator of Mastodon streaming-API (SSE)
+//! - [`corpus`]: (`mastostream_fake::corpus`, re-exported) a deterministic, realistic generator of Mastodon streaming-API (SSE)
 //!   captures, with single-entity builders ([`corpus::Generator`]) for fake REST servers.
 //!   The `gen-corpus` binary writes one to a file:
 //!
@@ -19,8 +20,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod corpus;
-pub mod fake;
+pub use mastostream_fake as fake;
+pub use mastostream_fake::corpus;
 pub mod scenarios;
 pub mod suite;
 pub mod tail;

@@ -20,7 +20,7 @@
 //! events of the user mix are about 180 MB, `update` payloads average about 3.9 KB.
 //!
 //! ```
-//! use mastostream_testkit::corpus::{self, ChunkMode, CorpusConfig, EventKind, GeneratedEvent};
+//! use mastostream_fake::corpus::{self, ChunkMode, CorpusConfig, EventKind, GeneratedEvent};
 //!
 //! let cfg = CorpusConfig { events: 200, seed: 7, ..CorpusConfig::default() };
 //! let bytes = corpus::generate(&cfg);
@@ -57,12 +57,12 @@ mod accounts;
 mod attach;
 mod banks;
 mod generator;
-mod html;
-mod json;
+pub(crate) mod html;
+pub(crate) mod json;
 mod mix;
 mod output;
-mod rng;
-mod status;
+pub(crate) mod rng;
+pub(crate) mod status;
 mod stream;
 mod text;
 

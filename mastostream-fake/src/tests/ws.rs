@@ -1,54 +1,11 @@
 //! The WebSocket endpoint, driven by a plain sync `tungstenite` client.
 
-use std::net::TcpStream;
 use std::time::Duration;
 
-use tungstenite::client::IntoClientRequest;
-use tungstenite::{Message, WebSocket};
+use tungstenite::Message;
 
-use super::*;
-
-type Client = WebSocket<TcpStream>;
-
-fn connect(server: &FakeServer, query: &str, token: Option<&str>) -> Result<Client, String> {
-    let url = format!("ws://{}/api/v1/streaming{query}", server.addr());
-    let mut req = url.into_client_request().unwrap();
-    if let Some(t) = token {
-        req.headers_mut()
-            .insert("Authorization", format!("Bearer {t}").parse().unwrap());
-    }
-    let tcp = TcpStream::connect(server.addr()).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    match tungstenite::client::client(req, tcp) {
-        Ok((ws, _)) => Ok(ws),
-        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => Err(format!(
-            "{} {}",
-            r.status().as_u16(),
-            r.headers()
-                .get("x-error-message")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-        )),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// The next text message (pings are answered and counted).
-fn next_text(ws: &mut Client, pings: &mut usize) -> String {
-    loop {
-        match ws.read().unwrap() {
-            Message::Text(t) => return t.as_str().to_owned(),
-            Message::Ping(_) => *pings += 1,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
-fn subscriptions(server: &FakeServer, n: usize) -> bool {
-    server.wait_ws(Duration::from_secs(5), |ws| {
-        ws.last().is_some_and(|c| c.subscriptions.len() == n)
-    })
-}
+use super::util::{connect, next_text, subscriptions};
+use crate::*;
 
 #[test]
 fn multiplexes_mastodons_messages() {

@@ -6,11 +6,16 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::http::{Conn, RecordedRequest, Reply, STREAM_HEAD, chunk, json_string, read_request};
 use super::store::{Collection, Page, link_header, page_body};
-use super::{Cmd, Cut, Inject, Live, Plan, Shared, StreamPlan, ws};
+use crate::auth;
+use crate::plan::{Cut, Inject, Plan, StreamPlan};
+use crate::publish::Cmd;
+use crate::route::{self, Filter};
+use crate::server::{Live, Shared};
+use crate::ws;
 
 pub(super) fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener, streaming_port: bool) {
     for tcp in listener.incoming() {
@@ -83,35 +88,28 @@ fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io
         };
         return reply(conn, &ok);
     }
+    if (ws::is_upgrade(req) || req.is_stream())
+        && shared.opts.separate_streaming
+        && !req.streaming_port
+    {
+        return reply(conn, &Reply::error(404, "Not Found", "Not found"));
+    }
     if ws::is_upgrade(req) {
-        if shared.opts.separate_streaming && !req.streaming_port {
-            return reply(conn, &Reply::error(404, "Not Found", "Not found"));
-        }
-        if let Err(message) = check_token(shared, req) {
-            conn.write_all(&ws::refusal(401, "Unauthorized", message))?;
-            return conn.flush();
-        }
-        let plan = shared.lock().plans.pop_front().unwrap_or_default();
-        return match plan {
-            Plan::Reply(r) => reply(conn, &r),
-            Plan::Hangup => Ok(()),
-            Plan::Silent => wait_for_close(conn),
-            Plan::Stream(p) => ws::serve(shared, conn, req, id, &p),
+        let grant = match auth::check_token(shared, req) {
+            Ok(grant) => grant,
+            Err(message) => {
+                conn.write_all(&ws::refusal(401, "Unauthorized", message))?;
+                return conn.flush();
+            }
         };
+        return serve_plan(shared, conn, |conn, p| {
+            ws::serve(shared, conn, req, id, &grant, p)
+        });
     }
     if req.is_stream() {
-        if shared.opts.separate_streaming && !req.streaming_port {
-            return reply(conn, &Reply::error(404, "Not Found", "Not found"));
-        }
-        if let Err(r) = authorize(shared, req).and_then(|()| check_channel(req)) {
-            return reply(conn, &r);
-        }
-        let plan = shared.lock().plans.pop_front().unwrap_or_default();
-        return match plan {
-            Plan::Reply(r) => reply(conn, &r),
-            Plan::Hangup => Ok(()),
-            Plan::Silent => wait_for_close(conn),
-            Plan::Stream(p) => stream(shared, conn, id, &p),
+        return match sse_key(shared, req) {
+            Ok(key) => serve_plan(shared, conn, |conn, p| stream(shared, conn, id, &key, p)),
+            Err(r) => reply(conn, &r),
         };
     }
     if path == "/api/v2/instance" {
@@ -122,36 +120,87 @@ fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io
         );
         return reply(conn, &Reply::json(200, "OK", &body));
     }
-    if let Some((collection, max)) = rest_collection(path) {
-        if let Err(r) = authorize(shared, req) {
-            return reply(conn, &r);
-        }
-        let planned = shared.lock().rest_plans.pop_front();
-        if let Some(r) = planned {
-            return reply(conn, &r);
-        }
-        let num = |k: &str| req.param(k).and_then(|v| v.parse::<u64>().ok());
-        let page = Page {
-            min_id: num("min_id"),
-            since_id: num("since_id"),
-            max_id: num("max_id"),
-            limit: num("limit").map(|l| l as usize),
-        };
-        let items = shared.lock().store.page(collection, page, max);
-        let keep: Vec<(String, String)> = req
-            .query
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "min_id" | "since_id" | "max_id" | "limit"))
-            .cloned()
-            .collect();
-        let base = format!("{}{}", shared.base_url(shared.main_addr), req.path);
-        let mut r = Reply::json(200, "OK", &page_body(&items));
-        if let Some(link) = link_header(&items, &base, &keep) {
-            r = r.with_header("Link", &link);
-        }
+    if let Some((collection, max, filter)) = route::timeline(req) {
+        let r = timeline(shared, req, collection, max, &filter).unwrap_or_else(|r| r);
         return reply(conn, &r);
     }
     reply(conn, &Reply::error(404, "Not Found", "Record not found"))
+}
+
+/// Answers a stream request as the next queued [`Plan`] says; `serve` streams.
+fn serve_plan(
+    shared: &Shared,
+    conn: &mut Conn,
+    serve: impl FnOnce(&mut Conn, &StreamPlan) -> io::Result<()>,
+) -> io::Result<()> {
+    let plan = shared.lock().plans.pop_front().unwrap_or_default();
+    match plan {
+        Plan::Reply(r) => reply(conn, &r),
+        Plan::Hangup => Ok(()),
+        Plan::Silent => wait_for_close(conn),
+        Plan::Stream(p) => serve(conn, &p),
+    }
+}
+
+/// The stream an SSE request names, once its token, channel and scopes pass.
+fn sse_key(shared: &Shared, req: &RecordedRequest) -> Result<Vec<String>, Reply> {
+    let grant = auth::authorize(shared, req)?;
+    let key = route::sse_stream(req).map_err(|m| Reply::error(400, "Bad Request", m))?;
+    if !grant.allows(route::stream_scope(&key)) {
+        return Err(Reply::unauthorized(auth::MISSING_SCOPE));
+    }
+    Ok(key)
+}
+
+/// A REST page (or the refusal, or the reply a test queued), rate limit headers included.
+fn timeline(
+    shared: &Shared,
+    req: &RecordedRequest,
+    collection: Collection,
+    max: usize,
+    filter: &Filter,
+) -> Result<Reply, Reply> {
+    let grant = auth::authorize(shared, req)?;
+    let scope = match collection {
+        Collection::Notifications => "read:notifications",
+        _ => "read:statuses",
+    };
+    if !grant.allows(scope) {
+        return Err(auth::outside_scopes());
+    }
+    let mut st = shared.lock();
+    if let Some(planned) = st.rest_plans.pop_front() {
+        return Ok(planned);
+    }
+    let rate = match &mut st.budget {
+        Some(budget) => budget.spend(Instant::now())?,
+        None => Vec::new(),
+    };
+    let num = |k: &str| req.param(k).and_then(|v| v.parse::<u64>().ok());
+    let page = Page {
+        min_id: num("min_id"),
+        since_id: num("since_id"),
+        max_id: num("max_id"),
+        limit: num("limit").map(|l| l as usize),
+    };
+    let st = &mut *st;
+    let lists = &st.lists;
+    let items = st
+        .store
+        .page(collection, page, max, |facts| filter.keeps(facts, lists));
+    let keep: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "min_id" | "since_id" | "max_id" | "limit"))
+        .cloned()
+        .collect();
+    let base = format!("{}{}", shared.base_url(shared.main_addr), req.path);
+    let mut r = Reply::json(200, "OK", &page_body(&items));
+    if let Some(link) = link_header(&items, &base, &keep) {
+        r = r.with_header("Link", &link);
+    }
+    r.headers.extend(rate);
+    Ok(r)
 }
 
 /// The `ws://` / `wss://` streaming base URL `/api/v2/instance` names.
@@ -159,75 +208,6 @@ pub(super) fn streaming_url(shared: &Shared) -> String {
     let scheme = if shared.opts.tls { "wss" } else { "ws" };
     let addr = shared.streaming_addr.unwrap_or(shared.main_addr);
     format!("{scheme}://{addr}")
-}
-
-fn rest_collection(path: &str) -> Option<(Collection, usize)> {
-    let rest = path.strip_prefix("/api/v1/")?;
-    match rest {
-        "timelines/home" | "timelines/public" => Some((Collection::Statuses, 40)),
-        "notifications" => Some((Collection::Notifications, 80)),
-        "conversations" => Some((Collection::Conversations, 40)),
-        _ => {
-            let tail = rest
-                .strip_prefix("timelines/tag/")
-                .or_else(|| rest.strip_prefix("timelines/list/"))?;
-            (!tail.is_empty() && !tail.contains('/')).then_some((Collection::Statuses, 40))
-        }
-    }
-}
-
-/// Mastodon's token check: `Authorization: Bearer` (or the `access_token` query parameter).
-fn authorize(shared: &Shared, req: &RecordedRequest) -> Result<(), Reply> {
-    check_token(shared, req).map_err(Reply::unauthorized)
-}
-
-/// The token check, with Mastodon's `401` message on failure. A WebSocket upgrade may also
-/// carry the token in `Sec-WebSocket-Protocol`.
-fn check_token(shared: &Shared, req: &RecordedRequest) -> Result<(), &'static str> {
-    let Some(want) = &shared.opts.token else {
-        return Ok(());
-    };
-    let given = req
-        .header("authorization")
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or_else(|| req.param("access_token"))
-        .or_else(|| ws::protocol_token(req).filter(|_| ws::is_upgrade(req)));
-    let revoked = shared.lock().revoked;
-    match given {
-        None => Err("Missing access token"),
-        Some(t) if t == want && !revoked => Ok(()),
-        Some(_) => Err("Invalid access token"),
-    }
-}
-
-/// Mastodon's channel check, with its `400` messages.
-fn check_channel(req: &RecordedRequest) -> Result<(), Reply> {
-    let name = req
-        .path
-        .trim_start_matches("/api/v1/streaming")
-        .trim_matches('/');
-    let missing = |p: &str| req.param(p).is_none_or(str::is_empty);
-    match name {
-        "user" | "user/notification" | "public" | "public/local" | "public/remote" | "direct" => {
-            Ok(())
-        }
-        "hashtag" | "hashtag/local" if missing("tag") => Err(Reply::error(
-            400,
-            "Bad Request",
-            "Missing tag name parameter",
-        )),
-        "list" if missing("list") => Err(Reply::error(
-            400,
-            "Bad Request",
-            "Missing list name parameter",
-        )),
-        "hashtag" | "hashtag/local" | "list" => Ok(()),
-        _ => Err(Reply::error(
-            400,
-            "Bad Request",
-            "Unknown channel requested",
-        )),
-    }
 }
 
 /// Blocks until the peer closes the connection (or the server shuts it down).
@@ -267,7 +247,14 @@ impl Writer<'_> {
     }
 }
 
-fn stream(shared: &Shared, conn: &mut Conn, id: u64, plan: &StreamPlan) -> io::Result<()> {
+/// Serves an SSE stream named `key` (see [`route`]) until it is cut or the peer leaves.
+fn stream(
+    shared: &Shared,
+    conn: &mut Conn,
+    id: u64,
+    key: &[String],
+    plan: &StreamPlan,
+) -> io::Result<()> {
     let (tx, rx) = mpsc::channel();
     {
         let mut st = shared.lock();
@@ -302,6 +289,7 @@ fn stream(shared: &Shared, conn: &mut Conn, id: u64, plan: &StreamPlan) -> io::R
     let mut events = 0;
     while let Ok(cmd) = rx.recv() {
         let cut = match cmd {
+            Cmd::Event(wire) if !wire.route.reaches(key, &wire.name, true) => continue,
             Cmd::Event(wire) => match plan.cut {
                 Some((after, cut)) if events >= after => {
                     if cut == Cut::DropMidEvent {
@@ -325,7 +313,6 @@ fn stream(shared: &Shared, conn: &mut Conn, id: u64, plan: &StreamPlan) -> io::R
                 w.chunk(&bytes)?;
                 continue;
             }
-            Cmd::Targeted(_) => continue,
             Cmd::Cut(cut) => cut,
         };
         // Leave the live set before the peer can see the cut.

@@ -4,24 +4,35 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::route::Facts;
+
 /// Which REST collection an item belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Collection {
-    /// Statuses: served by every status timeline (`home`, `public`, `tag/:tag`,
-    /// `list/:id`). The fake server does not filter by timeline.
+    /// Statuses: served by the status timelines (`home`, `public`, `tag/:tag`, `list/:id`).
+    /// Statuses built with [`StatusBuilder`](crate::StatusBuilder) are listed only by the
+    /// timelines whose stream would carry them; every other status by all of them.
     Statuses,
-    /// `/api/v1/notifications`.
+    /// `/api/v1/notifications` (`types[]` and `exclude_types[]` filter the notifications
+    /// built with [`NotificationBuilder`](crate::NotificationBuilder)).
     Notifications,
     /// `/api/v1/conversations`, ordered by each conversation's last status id.
     Conversations,
 }
 
+/// One stored item: its JSON, and what the timelines that filter need to know about it.
+#[derive(Clone, Debug)]
+pub(crate) struct Item {
+    pub(crate) json: Arc<str>,
+    pub(crate) facts: Facts,
+}
+
 /// Published items, by collection, keyed by the id that orders them.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    statuses: BTreeMap<u64, Arc<str>>,
-    notifications: BTreeMap<u64, Arc<str>>,
-    conversations: BTreeMap<u64, Arc<str>>,
+    statuses: BTreeMap<u64, Item>,
+    notifications: BTreeMap<u64, Item>,
+    conversations: BTreeMap<u64, Item>,
 }
 
 /// Pagination parameters of a REST request.
@@ -34,7 +45,7 @@ pub(crate) struct Page {
 }
 
 impl Store {
-    fn map(&mut self, c: Collection) -> &mut BTreeMap<u64, Arc<str>> {
+    fn map(&mut self, c: Collection) -> &mut BTreeMap<u64, Item> {
         match c {
             Collection::Statuses => &mut self.statuses,
             Collection::Notifications => &mut self.notifications,
@@ -42,8 +53,8 @@ impl Store {
         }
     }
 
-    pub(crate) fn insert(&mut self, c: Collection, key: u64, json: Arc<str>) {
-        self.map(c).insert(key, json);
+    pub(crate) fn insert(&mut self, c: Collection, key: u64, item: Item) {
+        self.map(c).insert(key, item);
     }
 
     pub(crate) fn len(&mut self, c: Collection) -> usize {
@@ -51,13 +62,14 @@ impl Store {
     }
 
     /// One page, newest first, as Mastodon answers it: `min_id` gives the items just above
-    /// it, `since_id` the newest items above it, `max_id` bounds from above. Returns the
-    /// page's `(key, json)` pairs.
+    /// it, `since_id` the newest items above it, `max_id` bounds from above; only the items
+    /// `keep` keeps count. Returns the page's `(key, json)` pairs.
     pub(crate) fn page(
         &mut self,
         c: Collection,
         p: Page,
         max_limit: usize,
+        keep: impl Fn(&Facts) -> bool,
     ) -> Vec<(u64, Arc<str>)> {
         let limit = p.limit.unwrap_or(20).clamp(1, max_limit);
         let lower = p.min_id.or(p.since_id).map_or(0, |x| x.saturating_add(1));
@@ -66,14 +78,11 @@ impl Store {
             return Vec::new();
         }
         let range = self.map(c).range(lower..upper);
+        let kept = |(k, v): (&u64, &Item)| keep(&v.facts).then(|| (*k, v.json.clone()));
         let mut page: Vec<(u64, Arc<str>)> = if p.min_id.is_some() {
-            range.take(limit).map(|(k, v)| (*k, v.clone())).collect()
+            range.filter_map(kept).take(limit).collect()
         } else {
-            range
-                .rev()
-                .take(limit)
-                .map(|(k, v)| (*k, v.clone()))
-                .collect()
+            range.rev().filter_map(kept).take(limit).collect()
         };
         page.sort_by_key(|item| std::cmp::Reverse(item.0));
         page
@@ -122,11 +131,13 @@ mod tests {
     fn store(keys: impl IntoIterator<Item = u64>) -> Store {
         let mut s = Store::default();
         for k in keys {
-            s.insert(
-                Collection::Statuses,
-                k,
-                Arc::from(format!("{{\"id\":\"{k}\"}}")),
-            );
+            let json = Arc::from(format!("{{\"id\":\"{k}\"}}"));
+            let facts = if k % 2 == 0 {
+                Facts::Notification("even".into())
+            } else {
+                Facts::Any
+            };
+            s.insert(Collection::Statuses, k, Item { json, facts });
         }
         s
     }
@@ -138,7 +149,7 @@ mod tests {
     #[test]
     fn pagination_matches_mastodon() {
         let mut s = store(1..=10);
-        let page = |s: &mut Store, p| keys(&s.page(Collection::Statuses, p, 40));
+        let page = |s: &mut Store, p| keys(&s.page(Collection::Statuses, p, 40, |_| true));
         // Newest first by default.
         let p = Page {
             limit: Some(3),
@@ -176,13 +187,30 @@ mod tests {
             limit: Some(1000),
             ..Page::default()
         };
-        assert_eq!(keys(&s.page(Collection::Statuses, p, 4)).len(), 4);
+        assert_eq!(keys(&s.page(Collection::Statuses, p, 4, |_| true)).len(), 4);
+    }
+
+    #[test]
+    fn filtered_pages_count_only_kept_items() {
+        let mut s = store(1..=10);
+        let odd = |f: &Facts| matches!(f, Facts::Any);
+        let p = Page {
+            limit: Some(2),
+            ..Page::default()
+        };
+        assert_eq!(keys(&s.page(Collection::Statuses, p, 40, odd)), [9, 7]);
+        let p = Page {
+            min_id: Some(2),
+            limit: Some(2),
+            ..Page::default()
+        };
+        assert_eq!(keys(&s.page(Collection::Statuses, p, 40, odd)), [5, 3]);
     }
 
     #[test]
     fn link_headers_name_both_ends() {
         let mut s = store([5, 7, 9]);
-        let page = s.page(Collection::Statuses, Page::default(), 40);
+        let page = s.page(Collection::Statuses, Page::default(), 40, |_| true);
         let keep = [("local".to_owned(), "true".to_owned())];
         assert_eq!(
             link_header(&page, "http://h/api/v1/timelines/public", &keep).unwrap(),

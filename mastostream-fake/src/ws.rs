@@ -8,13 +8,13 @@
 //! - Refusals are Mastodon's messages with no stream: `{"error":"Missing tag name
 //!   parameter","status":400}`, `{"error":"Not authorized to stream this list","status":401}`
 //!   (for lists named by [`FakeServer::forbid_list`](super::FakeServer::forbid_list)),
-//!   `{"error":"Unknown stream type","status":400}`.
+//!   `{"error":"Unknown stream type","status":400}`, and `{"error":"Access token does not
+//!   have the required scopes","status":401}` for a token without the stream's scope.
 //! - Events are `{"stream":[...],"event":NAME,"payload":"<text>"}`: the payload is the SSE
 //!   `data` as a JSON string, so JSON entities are encoded twice while `delete` ids and
 //!   `notifications_merged`'s `1` are bare. A published event goes to every subscription
-//!   whose stream carries its kind (statuses and deletions to every status stream,
-//!   notifications to `user` and `user:notification`, conversations to `direct`, the rest
-//!   to `user`), once per subscription, tagged with that subscription's stream.
+//!   whose stream it reaches (see [`route`](crate::route)), once per subscription, tagged
+//!   with that subscription's stream.
 //! - A heartbeat is a ping frame; a rejected upgrade is an HTTP error (`401` with
 //!   `X-Error-Message` and an empty body, as Mastodon answers a bad token).
 //!
@@ -31,7 +31,11 @@ use tungstenite::protocol::{Role, WebSocket};
 use tungstenite::{Message, handshake::derive_accept_key};
 
 use super::http::{Conn, RecordedRequest, json_string};
-use super::{Cmd, Cut, Inject, Live, Shared, StreamPlan, Wire};
+use crate::auth::{Grant, MISSING_SCOPE};
+use crate::plan::{Cut, Inject, StreamPlan};
+use crate::publish::{Cmd, Wire};
+use crate::route;
+use crate::server::{Live, Shared};
 
 /// How long a connection's thread waits for a client message before it looks at its
 /// commands again.
@@ -53,14 +57,6 @@ pub struct WsConnection {
     /// frame carried none). A client that closes cleanly sends one before dropping the
     /// connection; one that just drops the socket does not.
     pub client_close: Option<Option<u16>>,
-}
-
-/// An event for one stream only (see [`FakeServer::publish_to`](super::FakeServer::publish_to)).
-#[derive(Debug)]
-pub(super) struct Targeted {
-    pub(super) stream: Vec<String>,
-    pub(super) name: String,
-    pub(super) data: String,
 }
 
 /// Whether a request asks for the WebSocket endpoint.
@@ -95,6 +91,7 @@ pub(super) fn serve(
     conn: &mut Conn,
     req: &RecordedRequest,
     id: u64,
+    grant: &Grant,
     plan: &StreamPlan,
 ) -> io::Result<()> {
     let Some(key) = req.header("sec-websocket-key") else {
@@ -130,6 +127,7 @@ pub(super) fn serve(
         id,
         ws: WebSocket::from_raw_socket(io, Role::Server, None),
         subs: Vec::new(),
+        grant,
         plan,
         tx: Some(tx),
         sent: 0,
@@ -191,6 +189,8 @@ struct Connection<'a, 'c> {
     id: u64,
     ws: WebSocket<Io<'c>>,
     subs: Vec<Vec<String>>,
+    /// What the connection's token may read.
+    grant: &'a Grant,
     plan: &'a StreamPlan,
     /// Joins the live set at the first subscription.
     tx: Option<mpsc::Sender<Cmd>>,
@@ -289,7 +289,14 @@ impl Connection<'_, '_> {
             return Ok(());
         };
         let forbidden = self.shared.lock().forbidden_lists.clone();
-        match stream_of(&m, &forbidden) {
+        let stream = stream_of(&m, &forbidden).and_then(|s| {
+            if self.grant.allows(route::stream_scope(&s)) {
+                Ok(s)
+            } else {
+                Err((401, MISSING_SCOPE))
+            }
+        });
+        match stream {
             Err((status, error)) => self.send(format!(
                 r#"{{"error":{},"status":{status}}}"#,
                 json_string(error)
@@ -354,19 +361,13 @@ impl Connection<'_, '_> {
                 let streams: Vec<Vec<String>> = self
                     .subs
                     .iter()
-                    .filter(|s| carries(&s[0], &wire.name))
+                    .filter(|s| wire.route.reaches(s, &wire.name, false))
                     .cloned()
                     .collect();
                 for stream in streams {
                     if let Flow::Stop = self.event(&stream, &wire)? {
                         return Ok(Flow::Stop);
                     }
-                }
-            }
-            Cmd::Targeted(t) => {
-                let t: &Targeted = &t;
-                if self.subs.contains(&t.stream) {
-                    self.send(message(&t.stream, &t.name, &t.data))?;
                 }
             }
             Cmd::Heartbeat => self
@@ -445,16 +446,6 @@ pub(super) fn message(stream: &[String], name: &str, payload: &str) -> String {
     )
 }
 
-/// Whether a stream (by name) carries an event (by name), as Mastodon routes them.
-fn carries(stream: &str, event: &str) -> bool {
-    match event {
-        "update" | "status.update" | "delete" => !matches!(stream, "user:notification" | "direct"),
-        "notification" | "notifications_merged" => matches!(stream, "user" | "user:notification"),
-        "conversation" => stream == "direct",
-        _ => stream == "user",
-    }
-}
-
 /// The stream a (un)subscribe message names, or Mastodon's refusal (status, message).
 fn stream_of(
     m: &serde_json::Map<String, serde_json::Value>,
@@ -508,9 +499,6 @@ mod tests {
             message(&["public".to_owned()], "delete", "110988741790818968"),
             r#"{"stream":["public"],"event":"delete","payload":"110988741790818968"}"#
         );
-        assert!(carries("hashtag", "update") && !carries("direct", "update"));
-        assert!(carries("user:notification", "notification") && !carries("public", "notification"));
-        assert!(carries("direct", "conversation") && carries("user", "announcement"));
     }
 
     #[test]

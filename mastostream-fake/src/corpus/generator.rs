@@ -26,7 +26,7 @@ const DAY: f64 = 86_400.0;
 /// pages that agree with the stream it sent.
 ///
 /// ```
-/// use mastostream_testkit::corpus::{Generator, snowflake_time_ms};
+/// use mastostream_fake::corpus::{Generator, snowflake_time_ms};
 ///
 /// let g = Generator::new(1);
 /// let id = 114_612_946_477_621_040;

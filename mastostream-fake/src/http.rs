@@ -86,17 +86,28 @@ impl Reply {
 
     /// `429 Too Many Requests` with `Retry-After: secs`.
     pub fn too_many_requests(retry_after_secs: u64) -> Reply {
-        Reply::error(429, "Too Many Requests", "Too many requests")
-            .with_header("Retry-After", &retry_after_secs.to_string())
+        Reply::retry_later(429, retry_after_secs)
     }
 
     /// `503 Service Unavailable`, with `Retry-After` when given.
     pub fn unavailable(retry_after_secs: Option<u64>) -> Reply {
-        let r = Reply::error(503, "Service Unavailable", "Service unavailable");
         match retry_after_secs {
-            Some(s) => r.with_header("Retry-After", &s.to_string()),
-            None => r,
+            Some(s) => Reply::retry_later(503, s),
+            None => Reply::error(503, "Service Unavailable", "Service unavailable"),
         }
+    }
+
+    /// `status` (with its standard reason phrase, and Mastodon's error body) and
+    /// `Retry-After: secs`: `retry_later(429, 30)`, `retry_later(503, 5)`.
+    pub fn retry_later(status: u16, retry_after_secs: u64) -> Reply {
+        let reason = reason_phrase(status);
+        let message = match status {
+            429 => "Too many requests",
+            503 => "Service unavailable",
+            _ => reason,
+        };
+        Reply::error(status, reason, message)
+            .with_header("Retry-After", &retry_after_secs.to_string())
     }
 
     /// `500` as Mastodon's streaming server sends it.
@@ -134,6 +145,23 @@ impl Reply {
         let mut bytes = out.into_bytes();
         bytes.extend_from_slice(&self.body);
         bytes
+    }
+}
+
+/// The standard reason phrase of a status code (`Error` for codes without one here).
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
     }
 }
 
@@ -232,8 +260,16 @@ pub(crate) fn read_request(
             Ok(n) => buf.extend_from_slice(&tmp[..n]),
         }
     };
-    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = text.split("\r\n");
+    parse_request(&String::from_utf8_lossy(&buf[..end]), tls, streaming_port)
+}
+
+/// Parses a request head (without its final blank line).
+pub(crate) fn parse_request(
+    head: &str,
+    tls: bool,
+    streaming_port: bool,
+) -> Option<RecordedRequest> {
+    let mut lines = head.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_owned();
     let target = first.next()?.to_owned();

@@ -81,6 +81,25 @@ fn delivery_delay(rng: &mut Rng) -> u64 {
     }
 }
 
+/// One of a status's `mentions`.
+pub(crate) fn write_mention(j: &mut JsonOut, id: u64, username: &str, url: &str, acct: &str) {
+    j.obj().key("id").id(id).key("username").str(username);
+    j.key("url").str(url).key("acct").str(acct).end_obj();
+}
+
+/// A status's `tags`: each lowercased, with its URL on this server.
+pub(crate) fn write_tags(j: &mut JsonOut, tags: &[impl AsRef<str>]) {
+    j.key("tags").arr();
+    for t in tags {
+        let name = t.as_ref().to_lowercase();
+        j.obj().key("name").str(&name);
+        j.key("url")
+            .str(&format!("https://{LOCAL}/tags/{name}"))
+            .end_obj();
+    }
+    j.end_arr();
+}
+
 /// Parts of the content that are chosen before it is written.
 struct ContentParts<'a> {
     lang: &'a Lang,
@@ -277,18 +296,11 @@ impl Generator {
         j.end_arr().key("mentions").arr();
         for &m in &mentions {
             let a = self.pool.get(m);
-            j.obj().key("id").id(a.id).key("username").str(&a.username);
-            j.key("url").str(&a.url).key("acct").str(&a.acct).end_obj();
+            write_mention(j, a.id, &a.username, &a.url, &a.acct);
         }
-        j.end_arr().key("tags").arr();
-        for t in &tags {
-            let name = t.to_lowercase();
-            j.obj().key("name").str(&name);
-            j.key("url")
-                .str(&format!("https://{LOCAL}/tags/{name}"))
-                .end_obj();
-        }
-        j.end_arr().key("emojis").arr();
+        j.end_arr();
+        write_tags(j, &tags);
+        j.key("emojis").arr();
         for sc in &emojis {
             write_emoji(j, self.seed, sc, author.domain);
         }

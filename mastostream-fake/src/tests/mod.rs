@@ -1,25 +1,18 @@
+//! The server on real loopback sockets, driven by raw clients.
+
+mod auth;
+mod publish;
+mod util;
+mod ws;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::*;
+use util::{get, read_until};
 
-fn get(server: &FakeServer, target: &str, headers: &str) -> String {
-    let mut tcp = TcpStream::connect(server.addr()).unwrap();
-    write!(tcp, "GET {target} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").unwrap();
-    let mut out = String::new();
-    tcp.read_to_string(&mut out).unwrap();
-    out
-}
-
-/// Reads from `tcp` until `needle` appears.
-fn read_until(tcp: &mut TcpStream, seen: &mut Vec<u8>, needle: &[u8]) {
-    let mut buf = [0u8; 4096];
-    while !seen.windows(needle.len()).any(|w| w == needle) {
-        let n = tcp.read(&mut buf).unwrap();
-        assert!(n > 0, "closed before {:?}", String::from_utf8_lossy(needle));
-        seen.extend_from_slice(&buf[..n]);
-    }
-}
+use crate::*;
 
 #[test]
 fn streams_mastodons_bytes_and_serves_pages() {
