@@ -5,6 +5,8 @@
 //!   [`fake::demo`] is the `tail` examples' offline demo.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
 //!   [`scenarios::ws`] for the WebSocket transport).
+//! - [`hostile`]: servers that misbehave on purpose (endless heads, lying lengths, redirect
+//!   tricks, hand-framed WebSocket abuse, floods) for the client's hostile-server suite.
 //! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
 //!   output lines, exit codes, the demo), so both print exactly the same.
 //! - [`corpus`]: a deterministic, realistic generator of Mastodon streaming-API (SSE)
@@ -21,5 +23,6 @@
 
 pub mod corpus;
 pub mod fake;
+pub mod hostile;
 pub mod scenarios;
 pub mod tail;
