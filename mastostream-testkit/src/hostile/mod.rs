@@ -249,3 +249,5 @@ impl Drop for HostileServer {
     }
 }
 
+#[cfg(test)]
+mod tests;
