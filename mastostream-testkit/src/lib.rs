@@ -6,6 +6,8 @@
 //!   [`fake::demo`] is the `tail` examples' offline demo.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
 //!   [`scenarios::ws`] for the WebSocket transport).
+//! - [`hostile`]: servers that misbehave on purpose (endless heads, lying lengths, redirect
+//!   tricks, hand-framed WebSocket abuse, floods) for the client's hostile-server suite.
 //! - [`tail`]: the runtime-independent half of the adapters' `tail` examples (arguments,
 //!   output lines, exit codes, the demo), so both print exactly the same.
 //! - [`corpus`]: (`mastostream_fake::corpus`, re-exported) a deterministic, realistic generator of Mastodon streaming-API (SSE)
@@ -22,6 +24,7 @@
 
 pub use mastostream_fake as fake;
 pub use mastostream_fake::corpus;
+pub mod hostile;
 pub mod scenarios;
 pub mod suite;
 pub mod tail;
