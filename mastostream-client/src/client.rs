@@ -249,12 +249,20 @@ impl<R: Runtime> Client<R> {
                 SessionConfig::new(self.instance.clone(), channel)
             }
         };
-        let known = self.server().map(|s| s.streaming);
+        let known = self.server();
         cfg = cfg
             .token(self.token.clone())
-            .streaming(self.streaming.clone().or(known))
+            .streaming(
+                self.streaming
+                    .clone()
+                    .or_else(|| known.as_ref().map(|s| s.streaming.clone())),
+            )
             .seed(std::collections::hash_map::RandomState::new().hash_one(0x6d73_u64));
+        cfg.dialect = known.map(|s| s.dialect);
         cfg.discover = self.discover;
+        // The transport the server offers, falling back when one is refused; a caller that
+        // wants one transport only sets this off in `configure`.
+        cfg.choose_transport = true;
         if let Some(f) = &self.configure {
             f(&mut cfg);
         }

@@ -36,7 +36,10 @@ pub(crate) fn item(cfg: &SessionConfig, item: &Item) {
     let stream = Spec(cfg);
     match item {
         Item::Discovered(server) => {
-            tracing::info!(%stream, streaming = %server.streaming, source = ?server.source, "streaming server found");
+            tracing::info!(%stream, streaming = %server.streaming, software = %server.dialect, source = ?server.source, "streaming server found");
+        }
+        Item::TransportChosen { transport, reason } => {
+            tracing::info!(%stream, %transport, %reason, "transport chosen");
         }
         Item::Connected { url, transport } => {
             tracing::info!(%stream, %url, %transport, "connected");

@@ -173,8 +173,10 @@ where
 /// marked sensitive), plus the WebSocket headers tungstenite adds.
 fn upgrade_request(request: &WsRequest) -> Result<Request, TransportError> {
     let invalid = |what: String| TransportError::new(ErrorKind::InvalidInput, what);
+    // With the token in the query for servers that read it only there: this URL is the
+    // request's, never logged (errors below name no URL).
     let mut upgrade = request
-        .url
+        .url_with_token()
         .as_str()
         .into_client_request()
         .map_err(|e| invalid(format!("WebSocket URL: {e}")))?;

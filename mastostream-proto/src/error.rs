@@ -226,6 +226,9 @@ pub enum ErrorKind {
     /// The configuration cannot work (for example, an SSE session without a stream).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The server cannot do what was asked (for example, it has no Mastodon streaming API).
+    #[error("{0}")]
+    Unsupported(String),
     /// Reconnecting failed too many times in a row.
     #[error("gave up after {attempts} failed attempts; last error: {last}")]
     GaveUp {
@@ -302,6 +305,7 @@ impl ErrorKind {
             | ErrorKind::BadRedirect { .. }
             | ErrorKind::Url(_)
             | ErrorKind::Config(_)
+            | ErrorKind::Unsupported(_)
             | ErrorKind::GaveUp { .. } => false,
             ErrorKind::Timeout(_)
             | ErrorKind::Transport { .. }

@@ -63,6 +63,7 @@
 
 pub mod channel;
 pub mod decoder;
+pub mod dialect;
 pub mod error;
 pub mod event;
 pub mod http;
@@ -80,6 +81,7 @@ pub mod ws;
 
 pub use channel::{Channel, ChannelError, PublicScope};
 pub use decoder::{Decoder, Frame, Limits};
+pub use dialect::{Dialect, Software};
 pub use error::{DecodeError, Error, ErrorKind};
 pub use event::{Event, EventKind, RawEvent};
 pub use id::Id;

@@ -35,8 +35,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
-use crate::session::{Gap, Item, Server, StreamEvent, Timeline};
+use crate::model::{
+    Announcement, AnnouncementReaction, Chat, Conversation, FollowRelationships, Notification,
+    Status,
+};
+use crate::session::{Gap, Item, Server, StreamEvent, StreamTransport, Timeline};
 use crate::{Channel, DecodeError, Error, Event, Id};
 
 /// Callbacks for everything a stream delivers. Every method defaults to doing nothing
@@ -90,6 +93,14 @@ pub trait Listener {
     fn on_encrypted_message(&mut self, data: Bytes) {
         let _ = data;
     }
+    /// `pleroma:chat_update`: a Pleroma chat changed.
+    fn on_chat_update(&mut self, chat: Box<Chat>) {
+        let _ = chat;
+    }
+    /// `pleroma:follow_relationships_update`: a follow changed state (Pleroma, Akkoma).
+    fn on_follow_relationships_update(&mut self, update: Box<FollowRelationships>) {
+        let _ = update;
+    }
     /// A heartbeat comment (`:)` on connect, `:thump` every 15 s), with its text.
     fn on_heartbeat(&mut self, text: Bytes) {
         let _ = text;
@@ -140,6 +151,10 @@ pub trait Listener {
     fn on_discovered(&mut self, server: Server) {
         let _ = server;
     }
+    /// The session chose a transport, or moved to the other one, and why.
+    fn on_transport_chosen(&mut self, transport: StreamTransport, reason: String) {
+        let _ = (transport, reason);
+    }
     /// The stream stopped for good: retrying cannot help (a `401`, an unknown stream, too
     /// many redirects, ...). Called once, after every item; the stream's run or join
     /// returns the same error.
@@ -161,6 +176,9 @@ pub fn dispatch<L: Listener + ?Sized>(listener: &mut L, item: Item) {
         }
         Item::Connected { url, .. } => listener.on_connect(url),
         Item::Discovered(server) => listener.on_discovered(server),
+        Item::TransportChosen { transport, reason } => {
+            listener.on_transport_chosen(transport, reason);
+        }
         Item::Disconnected { error } => listener.on_disconnect(error),
         Item::Reconnecting {
             attempt,
@@ -196,6 +214,8 @@ pub fn dispatch_event<L: Listener + ?Sized>(listener: &mut L, event: Event) {
         Event::NotificationsMerged => listener.on_notifications_merged(),
         Event::FiltersChanged => listener.on_filters_changed(),
         Event::EncryptedMessage(data) => listener.on_encrypted_message(data),
+        Event::ChatUpdate(c) => listener.on_chat_update(c),
+        Event::FollowRelationshipsUpdate(f) => listener.on_follow_relationships_update(f),
         Event::Heartbeat(text) => listener.on_heartbeat(text),
         Event::Unknown { name, data } => listener.on_unknown_event(name, data),
         Event::Malformed { name, data, error } => listener.on_malformed(name, data, error),
@@ -324,6 +344,10 @@ callbacks! {
     on_filters_changed();
     /// Sets the `encrypted_message` callback.
     on_encrypted_message(data: Bytes);
+    /// Sets the `pleroma:chat_update` callback.
+    on_chat_update(chat: Box<Chat>);
+    /// Sets the `pleroma:follow_relationships_update` callback.
+    on_follow_relationships_update(update: Box<FollowRelationships>);
     /// Sets the heartbeat callback.
     on_heartbeat(text: Bytes);
     /// Sets the callback for unknown event names.
@@ -344,6 +368,8 @@ callbacks! {
     on_stream_error(channel: Option<Channel>, status: Option<u16>, error: String);
     /// Sets the callback for discovery's result.
     on_discovered(server: Server);
+    /// Sets the callback for transport choices.
+    on_transport_chosen(transport: StreamTransport, reason: String);
 }
 
 impl std::fmt::Debug for Callbacks<'_> {
@@ -399,7 +425,7 @@ mod tests {
         let items = [
             Item::Connected {
                 url: "u".into(),
-                transport: crate::session::StreamTransport::Sse,
+                transport: StreamTransport::Sse,
             },
             live(Event::Heartbeat(Bytes::from_static(b"thump"))),
             live(Event::Delete(Id::from("5"))),

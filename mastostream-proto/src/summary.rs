@@ -81,6 +81,10 @@ impl Event {
             Event::AnnouncementReaction(r) => o
                 .str("announcement_id", r.announcement_id.as_str())
                 .str("name", &r.name),
+            Event::ChatUpdate(c) => o.str("id", c.id.as_str()),
+            Event::FollowRelationshipsUpdate(f) => {
+                o.str("state", &f.state).str("id", f.follower.id.as_str())
+            }
             Event::Unknown { name, .. } => Obj::new().str("kind", "unknown").str("name", name),
             Event::Malformed { name, error, .. } => Obj::new()
                 .str("kind", "malformed")

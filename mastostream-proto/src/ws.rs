@@ -56,7 +56,14 @@ pub enum WsMessage {
         /// The decoded event (possibly [`Event::Malformed`] when its payload is bad).
         event: Event,
     },
-    /// An error, such as a failed subscription: `{"error":"…","status":401}`.
+    /// A server's acknowledgement of a client message (Pleroma's
+    /// `{"event":"pleroma:respond","payload":"{\"result\":\"success\",\"type\":\"subscribe\"}"}`).
+    Ack {
+        /// What it acknowledges (`subscribe`, `unsubscribe`, ...).
+        what: String,
+    },
+    /// An error, such as a failed subscription: `{"error":"…","status":401}` (Mastodon), or
+    /// Pleroma's `pleroma:respond` event with `"result":"error"`.
     Error {
         /// The server's message.
         error: String,
@@ -89,6 +96,9 @@ pub fn decode_with(
                 Some(Payload::Text(text)) => text,
                 Some(Payload::Json) => json_payload(message.as_ref())?,
             };
+            if name == "pleroma:respond" {
+                return Ok(pleroma_respond(&data));
+            }
             let raw = RawEvent::new(Bytes::from(name), Bytes::from(data));
             Ok(WsMessage::Event {
                 stream,
@@ -103,6 +113,41 @@ pub fn decode_with(
         (None, None) => Err(DecodeError::Unexpected {
             message: "WebSocket message has neither an `event` nor an `error`".to_owned(),
         }),
+    }
+}
+
+/// Pleroma's answer to a client message (`pleroma_respond.json` in Pleroma's
+/// `lib/pleroma/web/views/streamer_view.ex`): `{"result":"success","type":"subscribe"}` or
+/// `{"result":"error","error":"bad_topic","type":"subscribe"}`. Its error names map to the
+/// statuses Mastodon gives the same refusals.
+fn pleroma_respond(payload: &str) -> WsMessage {
+    #[derive(Deserialize)]
+    struct Respond {
+        #[serde(default)]
+        result: Option<String>,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default, rename = "type")]
+        what: Option<String>,
+    }
+    let r: Respond = serde_json::from_str(payload).unwrap_or(Respond {
+        result: None,
+        error: Some(crate::http::quoted(payload)),
+        what: None,
+    });
+    match (r.result.as_deref(), r.error) {
+        (Some("success"), _) => WsMessage::Ack {
+            what: r.what.unwrap_or_default(),
+        },
+        (_, error) => {
+            let error = error.unwrap_or_else(|| "unknown error".to_owned());
+            let status = match error.as_str() {
+                "bad_topic" => Some(400),
+                "unauthorized" => Some(401),
+                _ => None,
+            };
+            WsMessage::Error { error, status }
+        }
     }
 }
 
@@ -475,6 +520,37 @@ mod tests {
                 error: "x".into(),
                 status: None
             }
+        );
+    }
+
+    #[test]
+    fn pleroma_responds_with_acks_and_errors() {
+        let ack = r#"{"event":"pleroma:respond","payload":"{\"result\":\"success\",\"type\":\"subscribe\"}"}"#;
+        assert_eq!(
+            decode(ack).unwrap(),
+            WsMessage::Ack {
+                what: "subscribe".into()
+            }
+        );
+        let bad = r#"{"event":"pleroma:respond","payload":"{\"error\":\"bad_topic\",\"result\":\"error\",\"type\":\"subscribe\"}"}"#;
+        assert_eq!(
+            decode(bad).unwrap(),
+            WsMessage::Error {
+                error: "bad_topic".into(),
+                status: Some(400)
+            }
+        );
+        let chat = r#"{"event":"pleroma:chat_update","payload":"{\"id\":\"7\",\"unread\":2}","stream":["user:pleroma_chat"]}"#;
+        let WsMessage::Event { event, .. } = decode(chat).unwrap() else {
+            panic!()
+        };
+        assert!(matches!(event, Event::ChatUpdate(c) if c.id == "7" && c.unread == 2));
+        let follow = r#"{"event":"pleroma:follow_relationships_update","payload":"{\"state\":\"follow_accept\",\"follower\":{\"id\":\"1\",\"follower_count\":3,\"following_count\":4},\"following\":{\"id\":\"2\",\"follower_count\":5,\"following_count\":6}}"}"#;
+        let WsMessage::Event { event, .. } = decode(follow).unwrap() else {
+            panic!()
+        };
+        assert!(
+            matches!(event, Event::FollowRelationshipsUpdate(f) if f.following.follower_count == 5)
         );
     }
 

@@ -495,7 +495,8 @@ fn catch_up_can_be_turned_off() {
     sim.eof(stream);
     sim.go_live(STREAM);
     sim.advance(Duration::from_secs(30));
-    assert!(sim.connects.iter().all(|(_, _, _)| true));
+    // Only the two stream connections: no anchor, no catch-up request.
+    assert_eq!(sim.connects.len(), 2, "{:?}", sim.connects);
     assert_eq!(
         sim.requests
             .values()

@@ -150,8 +150,14 @@ fn client_errors_stop() {
         let mut sim = Sim::new(config());
         let id = sim.until_connect(STREAM, Duration::ZERO);
         sim.data(id, json_response(status, body, ""));
-        assert!(matches!(&sim.finished, Some(Err(_))), "{status}");
+        let Some(Err(e)) = &sim.finished else {
+            panic!("{status}: not finished")
+        };
+        assert_eq!(e.status(), status[..3].parse().ok(), "{status}");
+        // And never later: a day passes without another attempt.
+        sim.advance(Duration::from_secs(86_400));
         assert_eq!(sim.connects.len(), 1, "{status}");
+        assert!(sim.deadline.is_none(), "{status}");
     }
 }
 

@@ -49,7 +49,10 @@ use serde::Deserialize;
 use crate::json::{self, JsonBackend};
 
 mod scan;
-use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
+use crate::model::{
+    Announcement, AnnouncementReaction, Chat, Conversation, FollowRelationships, Notification,
+    Status,
+};
 use crate::{DecodeError, Id};
 use scan::{bare_id, leading_id};
 
@@ -189,6 +192,10 @@ impl RawEvent {
             EventKind::NotificationsMerged => Ok(Event::NotificationsMerged),
             EventKind::FiltersChanged => Ok(Event::FiltersChanged),
             EventKind::EncryptedMessage => Ok(Event::EncryptedMessage(self.data.clone())),
+            EventKind::ChatUpdate => json::object_from_slice(backend, data).map(Event::ChatUpdate),
+            EventKind::FollowRelationshipsUpdate => {
+                json::object_from_slice(backend, data).map(Event::FollowRelationshipsUpdate)
+            }
             EventKind::Heartbeat | EventKind::Unknown => Ok(Event::Unknown {
                 name: self.name().into_owned(),
                 data: self.data.clone(),
@@ -228,6 +235,10 @@ pub enum EventKind {
     FiltersChanged,
     /// `encrypted_message`: the retired end-to-end encryption feature.
     EncryptedMessage,
+    /// `pleroma:chat_update`: a Pleroma chat changed.
+    ChatUpdate,
+    /// `pleroma:follow_relationships_update`: a follow changed state (Pleroma, Akkoma).
+    FollowRelationshipsUpdate,
     /// A heartbeat comment (only for [`Event::kind`]; no event name maps to it).
     Heartbeat,
     /// Any other event name.
@@ -249,6 +260,8 @@ impl EventKind {
             b"notifications_merged" => EventKind::NotificationsMerged,
             b"filters_changed" => EventKind::FiltersChanged,
             b"encrypted_message" => EventKind::EncryptedMessage,
+            b"pleroma:chat_update" => EventKind::ChatUpdate,
+            b"pleroma:follow_relationships_update" => EventKind::FollowRelationshipsUpdate,
             _ => EventKind::Unknown,
         }
     }
@@ -268,6 +281,8 @@ impl EventKind {
             EventKind::NotificationsMerged => "notifications_merged",
             EventKind::FiltersChanged => "filters_changed",
             EventKind::EncryptedMessage => "encrypted_message",
+            EventKind::ChatUpdate => "pleroma:chat_update",
+            EventKind::FollowRelationshipsUpdate => "pleroma:follow_relationships_update",
             EventKind::Heartbeat => "heartbeat",
             EventKind::Unknown => "unknown",
         }
@@ -307,6 +322,11 @@ pub enum Event {
     FiltersChanged,
     /// `encrypted_message`: the payload of the retired end-to-end encryption feature, raw.
     EncryptedMessage(Bytes),
+    /// `pleroma:chat_update`: a Pleroma chat changed (Pleroma's chats).
+    ChatUpdate(Box<Chat>),
+    /// `pleroma:follow_relationships_update`: a follow changed state, with both sides'
+    /// counts (Pleroma, Akkoma).
+    FollowRelationshipsUpdate(Box<FollowRelationships>),
     /// A heartbeat comment (`:)` on connect, `:thump` every 15 s): the text after the
     /// colon. Produced by the SSE decoder, never by [`RawEvent::decode`].
     Heartbeat(Bytes),
@@ -345,6 +365,8 @@ impl Event {
             Event::NotificationsMerged => EventKind::NotificationsMerged,
             Event::FiltersChanged => EventKind::FiltersChanged,
             Event::EncryptedMessage(_) => EventKind::EncryptedMessage,
+            Event::ChatUpdate(_) => EventKind::ChatUpdate,
+            Event::FollowRelationshipsUpdate(_) => EventKind::FollowRelationshipsUpdate,
             Event::Heartbeat(_) => EventKind::Heartbeat,
             Event::Unknown { .. } => EventKind::Unknown,
             Event::Malformed { name, .. } => EventKind::from_name(name.as_bytes()),
@@ -384,6 +406,8 @@ impl Event {
             Event::Conversation(c) => json(c)?,
             Event::Announcement(a) => json(a)?,
             Event::AnnouncementReaction(r) => json(r)?,
+            Event::ChatUpdate(c) => json(c)?,
+            Event::FollowRelationshipsUpdate(f) => json(f)?,
             Event::Delete(id) | Event::AnnouncementDelete(id) => {
                 Bytes::copy_from_slice(id.as_str().as_bytes())
             }

@@ -37,6 +37,7 @@ mod announcement;
 mod enums;
 mod media;
 mod notification;
+mod pleroma;
 mod status;
 
 pub use account::{Account, AccountRole, CustomEmoji, Field};
@@ -55,6 +56,7 @@ pub use media::{
 pub use notification::{
     AccountWarning, AnnualReportEvent, Appeal, Notification, RelationshipSeveranceEvent, Report,
 };
+pub use pleroma::{Chat, ChatMessage, FollowCounts, FollowRelationships};
 pub use status::{
     Application, Filter, FilterKeyword, FilterResult, FilterStatus, Mention, Poll, PollOption,
     Quote, QuoteApproval, Status, Tag, TagHistory,

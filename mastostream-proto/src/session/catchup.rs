@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::{SessionConfig, Timeline};
-use crate::{Channel, Event, Id};
+use crate::{Channel, Dialect, Event, Id};
 
 /// How many delivered ids are remembered for duplicate removal.
 const RECENT_IDS: usize = 4096;
@@ -112,7 +112,7 @@ impl Recovery {
 
     /// Records an event about to be delivered: `false` if it was delivered already (a
     /// duplicate); otherwise its timeline's anchor moves forward to it.
-    pub(crate) fn admit(&mut self, event: &Event, origin: &Origin) -> bool {
+    pub(crate) fn admit(&mut self, event: &Event, origin: &Origin, dialect: &Dialect) -> bool {
         let Some((timeline, id)) = self.place(event, origin) else {
             return true;
         };
@@ -122,7 +122,7 @@ impl Recovery {
             return false;
         }
         let mut slot = self.anchors.remove(&timeline);
-        Anchor::advance(&mut slot, &id);
+        Anchor::advance(&mut slot, &id, dialect);
         if let Some(a) = slot {
             self.anchors.insert(timeline, a);
         }
@@ -162,9 +162,9 @@ impl Anchor {
     }
 
     /// Moves the anchor forward to `id` (never back).
-    pub(crate) fn advance(slot: &mut Option<Anchor>, id: &Id) {
+    pub(crate) fn advance(slot: &mut Option<Anchor>, id: &Id, dialect: &Dialect) {
         match slot {
-            Some(Anchor::At(cur)) if *cur >= *id => {}
+            Some(Anchor::At(cur)) if dialect.cmp_ids(cur, id).is_ge() => {}
             _ => *slot = Some(Anchor::At(id.clone())),
         }
     }
@@ -284,11 +284,12 @@ mod tests {
     #[test]
     fn anchors_only_move_forward() {
         let mut a = None;
-        Anchor::advance(&mut a, &Id::from("100"));
-        Anchor::advance(&mut a, &Id::from("99"));
+        let d = Dialect::default();
+        Anchor::advance(&mut a, &Id::from("100"), &d);
+        Anchor::advance(&mut a, &Id::from("99"), &d);
         assert_eq!(a, Some(Anchor::At(Id::from("100"))));
         let mut e = Some(Anchor::Empty);
-        Anchor::advance(&mut e, &Id::from("5"));
+        Anchor::advance(&mut e, &Id::from("5"), &d);
         assert_eq!(e, Some(Anchor::At(Id::from("5"))));
         assert_eq!(Anchor::Empty.min_id(), "0");
     }

@@ -109,16 +109,28 @@ pub struct SessionConfig {
     pub instance: Instance,
     /// The streaming API base, when it differs (see [`parse_streaming_url`](super::parse_streaming_url)).
     pub streaming: Option<Instance>,
-    /// Before the first connection, ask the instance where it streams from
-    /// (`/api/v2/instance`, then `/api/v1/instance`), unless `streaming` is set. When the
-    /// instance names nothing, or cannot be asked, the instance URL itself is used.
-    /// Default `false` here; the clients turn it on.
+    /// Before the first connection, ask the instance what it runs (NodeInfo:
+    /// `/.well-known/nodeinfo`, then its 2.1 or 2.0 document) unless `dialect` is set, and
+    /// where it streams from (`/api/v2/instance`, then `/api/v1/instance`) unless
+    /// `streaming` is set. When the instance names no streaming URL, or cannot be asked,
+    /// the instance URL itself is used. Default `false` here; the clients turn it on.
     pub discover: bool,
     /// The streams. Over SSE, exactly one (the first; the others are ignored). Over a
     /// WebSocket, every subscription (none is fine: add them while the session runs).
     pub channels: Vec<Channel>,
-    /// SSE or WebSocket. Default SSE.
+    /// SSE or WebSocket to start with. Default SSE.
     pub transport: StreamTransport,
+    /// Let the session change transport: to the WebSocket when the server has no SSE
+    /// (GoToSocial, Akkoma, ... — see [`crate::dialect`]), refuses it (`404`, `400`, `501`,
+    /// a page that is not an event stream, from software this version does not know), or
+    /// when a second stream is subscribed; to SSE when a WebSocket upgrade is refused by a
+    /// server that has SSE. Each change is an
+    /// [`Item::TransportChosen`](super::Item::TransportChosen) saying why. Default `false`
+    /// here (the transport is forced); the clients turn it on.
+    pub choose_transport: bool,
+    /// The server's dialect, when known (skips NodeInfo during discovery). Default `None`:
+    /// learnt by discovery, else taken as Mastodon.
+    pub dialect: Option<crate::Dialect>,
     /// The access token, sent as `Authorization: Bearer` to the instance's origin and the
     /// streaming origin only (never to a host a redirect points at). Redacted from `Debug`.
     pub token: Option<Token>,
@@ -164,6 +176,8 @@ impl SessionConfig {
             discover: false,
             channels: vec![channel],
             transport: StreamTransport::Sse,
+            choose_transport: false,
+            dialect: None,
             token: None,
             limits: Limits::default(),
             timeouts: Timeouts::default(),

@@ -1,16 +1,21 @@
-//! Discovery: before its first connection, a session asks the instance where it streams
-//! from (`GET /api/v2/instance`, then `/api/v1/instance` for older servers), and falls back
-//! to the instance URL itself when neither names a streaming URL.
+//! Discovery: before its first connection, a session asks the instance what it runs
+//! (NodeInfo: `/.well-known/nodeinfo`, then the 2.1 or 2.0 document it links to, on the
+//! same origin) and where it streams from (`GET /api/v2/instance`, then `/api/v1/instance`
+//! for older servers), falling back to the instance URL itself when neither names a
+//! streaming URL. What it learns decides the dialect ([`crate::dialect`]): the transport,
+//! where the token goes, how streams are chosen.
 
-use super::Item;
 use super::machine::{Session, State};
+
 use super::recover::Purpose;
 use super::rest::Response;
+use super::{Item, StreamTransport};
+use crate::dialect::{Dialect, Software};
 use crate::error::{Error, ErrorKind};
 use crate::http::quoted;
 use crate::instance::Instance;
 
-/// Where a session streams from, and how it learnt that.
+/// Where a session streams from, what it talks to, and how it learnt that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Server {
@@ -21,6 +26,9 @@ pub struct Server {
     /// The `version` the instance reported, if it was asked (`4.3.2`; other software
     /// writes its own, such as `2.7.2 (compatible; Pleroma 2.5.0)`).
     pub version: Option<String>,
+    /// The software and its dialect (from NodeInfo, else the instance's `version`, else
+    /// taken as Mastodon).
+    pub dialect: Dialect,
 }
 
 /// How a session found its streaming URL.
@@ -37,69 +45,260 @@ pub enum ServerSource {
     Fallback(String),
 }
 
-/// Which instance endpoint a discovery request asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which request a discovery step makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Step {
+    /// `/.well-known/nodeinfo`.
+    NodeInfo,
+    /// The NodeInfo document it links to (a request target on the instance's origin).
+    NodeInfoDocument(String),
     V2,
     V1,
 }
 
-/// What discovery found, once it is over.
+/// The discovery steps as a small state machine of their own, shared by [`Session`] and
+/// [`HealthCheck`](super::HealthCheck): which request comes next, and what the answers
+/// add up to.
+#[derive(Debug, Clone)]
+pub(super) struct Discoverer {
+    instance: Instance,
+    /// A streaming URL given in the configuration.
+    streaming: Option<Instance>,
+    /// The software NodeInfo named (or the configuration gave), with its version.
+    nodeinfo: Option<(Software, Option<String>)>,
+}
+
+/// What a discovery step leads to.
+#[derive(Debug)]
+pub(super) enum Next {
+    /// Another request.
+    Ask(Step),
+    /// Discovery is over.
+    Found(Server),
+}
+
+impl Discoverer {
+    /// Discovery for `cfg`: NodeInfo unless its dialect is given, the instance endpoints
+    /// unless its streaming URL is given.
+    pub(super) fn new(cfg: &super::SessionConfig) -> Discoverer {
+        Discoverer {
+            instance: cfg.instance.clone(),
+            streaming: cfg.streaming.clone(),
+            nodeinfo: cfg.dialect.clone().map(|d| (d.software, d.version)),
+        }
+    }
+
+    /// The first request.
+    pub(super) fn first(&self) -> Step {
+        if self.nodeinfo.is_some() {
+            Step::V2
+        } else {
+            Step::NodeInfo
+        }
+    }
+
+    /// The request target of a step, on the instance.
+    pub(super) fn path(step: &Step) -> String {
+        match step {
+            Step::NodeInfo => "/.well-known/nodeinfo".to_owned(),
+            Step::NodeInfoDocument(target) => target.clone(),
+            Step::V2 => "/api/v2/instance".to_owned(),
+            Step::V1 => "/api/v1/instance".to_owned(),
+        }
+    }
+
+    /// A step's answer (or failure): the next step, or what was found.
+    pub(super) fn next(&mut self, step: Step, result: Result<Response, Error>) -> Next {
+        match step {
+            Step::NodeInfo => {
+                let link = result.ok().and_then(|r| nodeinfo_link(&r, &self.instance));
+                return match link {
+                    Some(target) => Next::Ask(Step::NodeInfoDocument(target)),
+                    None => self.after_nodeinfo(),
+                };
+            }
+            Step::NodeInfoDocument(_) => {
+                self.nodeinfo = result.ok().and_then(|r| nodeinfo_software(&r));
+                return self.after_nodeinfo();
+            }
+            _ => {}
+        }
+        let found = result.and_then(|r| {
+            let version = instance_version(&r);
+            parse_streaming_url(&r).map(|url| (url, version))
+        });
+        let (streaming, source, version) = match (&step, found) {
+            (Step::V2, Ok((Some(url), v))) => (url, ServerSource::InstanceV2, v),
+            (_, Ok((Some(url), v))) => (url, ServerSource::InstanceV1, v),
+            (Step::V2, _) => return Next::Ask(Step::V1),
+            (_, Ok((None, v))) => {
+                let why = "the instance names no streaming URL".to_owned();
+                (self.instance.clone(), ServerSource::Fallback(why), v)
+            }
+            (_, Err(e)) => (
+                self.instance.clone(),
+                ServerSource::Fallback(e.to_string()),
+                None,
+            ),
+        };
+        Next::Found(self.server(streaming, source, version))
+    }
+
+    /// NodeInfo is done: the instance endpoints, unless the streaming URL is given.
+    fn after_nodeinfo(&mut self) -> Next {
+        match self.streaming.clone() {
+            Some(s) => Next::Found(self.server(s, ServerSource::Configured, None)),
+            None => Next::Ask(Step::V2),
+        }
+    }
+
+    /// What was found: the dialect from NodeInfo, else the instance's version, else
+    /// Mastodon.
+    fn server(
+        &mut self,
+        streaming: Instance,
+        source: ServerSource,
+        version: Option<String>,
+    ) -> Server {
+        let dialect = match self.nodeinfo.take() {
+            Some((software, v)) => Dialect::new(software, v.or_else(|| version.clone())),
+            None => {
+                let software = version
+                    .as_deref()
+                    .map_or(Software::Mastodon, Software::from_instance_version);
+                Dialect::new(software, version.clone())
+            }
+        };
+        Server {
+            streaming,
+            source,
+            version,
+            dialect,
+        }
+    }
+}
+
+/// What discovery found, and how the transport was chosen since.
 #[derive(Debug, Default)]
 pub(super) struct Discovery {
     pub(super) server: Option<Server>,
+    pub(super) steps: Option<Discoverer>,
+    /// The dialect in force.
+    pub(super) dialect: Dialect,
+    /// The transports the session fell back from after a refusal (it falls back once).
+    pub(super) fell_back: Vec<StreamTransport>,
 }
 
 impl Session {
     pub(super) fn start_discovery(&mut self) {
         self.set_state(State::Discovering);
-        self.open_fetch(Purpose::Discover(Step::V2), "/api/v2/instance");
+        let d = Discoverer::new(&self.cfg);
+        let first = d.first();
+        self.discovery.steps = Some(d);
+        self.open_fetch(Purpose::Discover(first.clone()), &Discoverer::path(&first));
     }
 
     /// A discovery request finished.
     pub(super) fn discovered(&mut self, step: Step, result: Result<Response, Error>) {
-        let found = result.and_then(|r| {
-            let version = instance_version(&r);
-            parse_streaming_url(&r).map(|url| (url, version))
-        });
-        let server = match (step, found) {
-            (Step::V2, Ok((Some(url), version))) => server(url, ServerSource::InstanceV2, version),
-            (Step::V1, Ok((Some(url), version))) => server(url, ServerSource::InstanceV1, version),
-            (Step::V2, _) => {
-                return self.open_fetch(Purpose::Discover(Step::V1), "/api/v1/instance");
-            }
-            (Step::V1, Ok((None, version))) => {
-                let why = "the instance names no streaming URL".to_owned();
-                server(
-                    self.cfg.instance.clone(),
-                    ServerSource::Fallback(why),
-                    version,
-                )
-            }
-            (Step::V1, Err(e)) => server(
-                self.cfg.instance.clone(),
-                ServerSource::Fallback(e.to_string()),
-                None,
-            ),
+        let Some(d) = &mut self.discovery.steps else {
+            return;
         };
-        if matches!(
-            server.source,
-            ServerSource::InstanceV2 | ServerSource::InstanceV1
-        ) {
-            self.cfg.streaming = Some(server.streaming.clone());
+        match d.next(step, result) {
+            Next::Ask(step) => {
+                let path = Discoverer::path(&step);
+                self.open_fetch(Purpose::Discover(step), &path);
+            }
+            Next::Found(server) => {
+                self.discovery.steps = None;
+                if matches!(
+                    server.source,
+                    ServerSource::InstanceV2 | ServerSource::InstanceV1
+                ) {
+                    self.cfg.streaming = Some(server.streaming.clone());
+                }
+                self.discovery.dialect = server.dialect.clone();
+                self.discovery.server = Some(server.clone());
+                self.emit(Item::Discovered(server));
+                self.begin();
+            }
         }
-        self.discovery.server = Some(server.clone());
-        self.emit(Item::Discovered(server));
+    }
+
+    /// Discovery is over (or was not wanted): choose the transport the dialect calls for,
+    /// and connect.
+    pub(super) fn begin(&mut self) {
+        let dialect = self.discovery.dialect.clone();
+        if !dialect.has_mastodon_streaming() {
+            let e = ErrorKind::Unsupported(format!(
+                "{} has no Mastodon streaming API",
+                dialect.software
+            ));
+            return self.finish(Err(e.into()));
+        }
+        if self.cfg.choose_transport
+            && self.cfg.transport == StreamTransport::Sse
+            && !dialect.has_sse()
+        {
+            let why = format!("{} offers only the WebSocket transport", dialect.software);
+            self.switch_transport(StreamTransport::WebSocket, why);
+        }
         self.connect();
+    }
+
+    /// Moves the session to `transport` (before its next connection), saying why.
+    pub(super) fn switch_transport(&mut self, transport: StreamTransport, reason: String) {
+        if self.cfg.transport == transport {
+            return;
+        }
+        self.cfg.transport = transport;
+        self.emit(Item::TransportChosen { transport, reason });
     }
 }
 
-fn server(streaming: Instance, source: ServerSource, version: Option<String>) -> Server {
-    Server {
-        streaming,
-        source,
-        version,
+/// The same-origin request target of the newest NodeInfo document a
+/// `/.well-known/nodeinfo` response links to (2.1, else 2.0).
+fn nodeinfo_link(r: &Response, instance: &Instance) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Links {
+        links: Vec<Link>,
     }
+    #[derive(serde::Deserialize)]
+    struct Link {
+        rel: String,
+        href: String,
+    }
+    if r.head.status() != 200 {
+        return None;
+    }
+    let links: Links = serde_json::from_slice(&r.body).ok()?;
+    let href = ["2.1", "2.0"].iter().find_map(|v| {
+        let rel = format!("http://nodeinfo.diaspora.software/ns/schema/{v}");
+        links.links.iter().find(|l| l.rel == rel).map(|l| &l.href)
+    })?;
+    let (next, target) = instance.resolve("/.well-known/nodeinfo", href).ok()?;
+    next.same_origin(instance).then_some(target)
+}
+
+/// `software.name` and `software.version` of a NodeInfo document.
+fn nodeinfo_software(r: &Response) -> Option<(Software, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        software: Sw,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sw {
+        name: String,
+        #[serde(default)]
+        version: Option<String>,
+    }
+    if r.head.status() != 200 {
+        return None;
+    }
+    let doc: Doc = serde_json::from_slice(&r.body).ok()?;
+    Some((
+        Software::from_nodeinfo(&doc.software.name),
+        doc.software.version.map(|v| quoted(&v)),
+    ))
 }
 
 /// The `version` member of an instance response (bounded, escaped).
@@ -130,6 +329,7 @@ pub fn parse_streaming_url(response: &Response) -> Result<Option<Instance>, Erro
     })?;
     let url = info
         .pointer("/configuration/urls/streaming")
+        .or_else(|| info.pointer("/configuration/urls/streaming_api"))
         .or_else(|| info.pointer("/urls/streaming_api"))
         .and_then(serde_json::Value::as_str)
         .filter(|u| !u.is_empty());

@@ -1,20 +1,19 @@
-//! [`HealthCheck`]: is the streaming server up? Discovery (where it streams from), then
-//! `GET /api/v1/streaming/health` there, as one machine.
+//! [`HealthCheck`]: is the streaming server up? Discovery (what the instance runs, where
+//! it streams from), then `GET /api/v1/streaming/health` there, as one machine.
 
 use std::time::Instant;
 
-use super::discover::{Server, ServerSource, parse_streaming_url};
+use super::discover::{Discoverer, Next, Server, ServerSource, Step};
 use super::fetch::{OneShot, parse_health};
 use super::io::{Input, Output, TransportId};
 use super::{Machine, SessionConfig};
 use crate::error::Error;
-use crate::instance::Instance;
 
 /// What a [`HealthCheck`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HealthReport {
-    /// Where the stream is served from, and how that was learnt.
+    /// Where the stream is served from, what the server runs, and how that was learnt.
     pub server: Server,
     /// The health endpoint's status code (`None` for a discovery-only check).
     pub status: Option<u16>,
@@ -23,28 +22,25 @@ pub struct HealthReport {
 }
 
 #[derive(Debug)]
-enum Step {
-    /// Asking `/api/v2/instance` (`v1: false`) or `/api/v1/instance`.
-    Discover {
-        v1: bool,
-    },
-    /// Asking the health endpoint on `server`.
-    Health {
-        server: Server,
-    },
+enum Stage {
+    /// A discovery request.
+    Discover(Step),
+    /// Asking the health endpoint on the server found.
+    Health(Server),
     Done,
 }
 
-/// Discovery (unless the configuration names the streaming URL, or does not discover),
-/// then the health endpoint. Finishes with `Ok` once the health endpoint answered (read
-/// [`HealthCheck::report`]), or with the error that kept it from answering.
+/// Discovery (unless the configuration turns it off), then the health endpoint. Finishes
+/// with `Ok` once the health endpoint answered (read [`HealthCheck::report`]), or with the
+/// error that kept it from answering.
 ///
-/// The token goes to the instance information request only (`/api/v1/streaming/health`
-/// needs none).
+/// The token goes to the instance's own endpoints only (`/api/v1/streaming/health` needs
+/// none).
 #[derive(Debug)]
 pub struct HealthCheck {
     cfg: SessionConfig,
-    step: Step,
+    steps: Discoverer,
+    stage: Stage,
     current: OneShot,
     next_id: u64,
     report: Option<HealthReport>,
@@ -57,25 +53,29 @@ pub struct HealthCheck {
 }
 
 impl HealthCheck {
-    /// A check of the server `cfg` streams from (its instance, streaming URL, token,
-    /// timeouts and `discover` flag are used).
+    /// A check of the server `cfg` streams from (its instance, streaming URL, dialect,
+    /// token, timeouts and `discover` flag are used).
     pub fn new(cfg: &SessionConfig, now: Instant) -> HealthCheck {
         HealthCheck::start(cfg, true, now)
     }
 
-    /// Discovery alone (even when `cfg` does not discover): where the instance streams
-    /// from. The report's `status` is `None`.
+    /// Discovery alone (even when `cfg` does not discover): what the instance runs and
+    /// where it streams from. The report's `status` is `None`.
     pub fn discovery(cfg: &SessionConfig, now: Instant) -> HealthCheck {
         let mut cfg = cfg.clone();
         cfg.discover = true;
         cfg.streaming = None;
+        cfg.dialect = None;
         HealthCheck::start(&cfg, false, now)
     }
 
     fn start(cfg: &SessionConfig, ask_health: bool, now: Instant) -> HealthCheck {
+        let steps = Discoverer::new(cfg);
+        let first = steps.first();
         let mut check = HealthCheck {
             cfg: cfg.clone(),
-            step: Step::Done,
+            steps,
+            stage: Stage::Done,
             current: OneShot::get(&cfg.instance, "/", "*/*", None, cfg.timeouts, now),
             next_id: 0,
             report: None,
@@ -84,14 +84,20 @@ impl HealthCheck {
             over: false,
             now,
         };
-        match (&cfg.streaming, cfg.discover) {
-            (Some(s), _) => check.health(server(s.clone(), ServerSource::Configured, None), now),
-            (None, true) => check.discover(false, now),
-            (None, false) => {
-                let why = "discovery is off".to_owned();
-                let s = server(cfg.instance.clone(), ServerSource::Fallback(why), None);
-                check.health(s, now);
-            }
+        if cfg.discover {
+            check.ask(first, now);
+        } else {
+            let streaming = cfg
+                .streaming
+                .clone()
+                .unwrap_or_else(|| cfg.instance.clone());
+            let server = Server {
+                streaming,
+                source: ServerSource::Configured,
+                version: None,
+                dialect: cfg.dialect.clone().unwrap_or_default(),
+            };
+            check.health(server, now);
         }
         check
     }
@@ -106,24 +112,21 @@ impl HealthCheck {
         TransportId(self.next_id)
     }
 
-    fn discover(&mut self, v1: bool, now: Instant) {
-        let path = if v1 {
-            "/api/v1/instance"
-        } else {
-            "/api/v2/instance"
-        };
+    fn ask(&mut self, step: Step, now: Instant) {
         let id = self.id();
         let c = &self.cfg;
+        let path = Discoverer::path(&step);
+        let accept = "application/json";
         self.current = OneShot::with_id(
             id,
             &c.instance,
-            path,
-            "application/json",
+            &path,
+            accept,
             c.token.clone(),
             c.timeouts,
             now,
         );
-        self.step = Step::Discover { v1 };
+        self.stage = Stage::Discover(step);
     }
 
     fn health(&mut self, server: Server, now: Instant) {
@@ -140,44 +143,25 @@ impl HealthCheck {
         let path = "/api/v1/streaming/health";
         let t = self.cfg.timeouts;
         self.current = OneShot::with_id(id, &server.streaming, path, "text/plain", None, t, now);
-        self.step = Step::Health { server };
+        self.stage = Stage::Health(server);
     }
 
     /// The current request finished with `result`.
     fn next(&mut self, result: Result<(), Error>, now: Instant) {
         let response = self.current.take_response();
-        match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Discover { v1 } => {
-                let found = match (&result, &response) {
-                    (Ok(()), Some(r)) => parse_streaming_url(r),
-                    (Err(e), _) => Err(e.clone()),
-                    (Ok(()), None) => Ok(None),
-                };
-                let source = if v1 {
-                    ServerSource::InstanceV1
-                } else {
-                    ServerSource::InstanceV2
-                };
-                match found {
-                    Ok(Some(url)) => self.health(server(url, source, None), now),
-                    _ if !v1 => self.discover(true, now),
-                    Ok(None) => {
-                        let why = "the instance names no streaming URL".to_owned();
-                        let s =
-                            server(self.cfg.instance.clone(), ServerSource::Fallback(why), None);
-                        self.health(s, now);
-                    }
-                    Err(e) => {
-                        let s = server(
-                            self.cfg.instance.clone(),
-                            ServerSource::Fallback(e.to_string()),
-                            None,
-                        );
-                        self.health(s, now);
-                    }
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Discover(step) => {
+                let answer = result.and_then(|()| {
+                    response.ok_or_else(|| {
+                        crate::ErrorKind::UnexpectedResponse("no response".into()).into()
+                    })
+                });
+                match self.steps.next(step, answer) {
+                    Next::Ask(step) => self.ask(step, now),
+                    Next::Found(server) => self.health(server, now),
                 }
             }
-            Step::Health { server } => {
+            Stage::Health(server) => {
                 self.finished = Some(result.map(|()| {
                     let (status, healthy) = response
                         .map_or((None, false), |r| (Some(r.head.status()), parse_health(&r)));
@@ -188,16 +172,8 @@ impl HealthCheck {
                     });
                 }));
             }
-            Step::Done => {}
+            Stage::Done => {}
         }
-    }
-}
-
-fn server(streaming: Instance, source: ServerSource, version: Option<String>) -> Server {
-    Server {
-        streaming,
-        source,
-        version,
     }
 }
 

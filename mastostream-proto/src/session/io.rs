@@ -240,6 +240,24 @@ pub struct WsRequest {
     pub max_frame: usize,
     /// How many bytes of a refused upgrade's body to read (for the server's message).
     pub max_error_body: usize,
+    /// For servers that read the token only from the URL (Akkoma, Pleroma, Iceshrimp; see
+    /// [`crate::dialect`]): the token, to go in the `access_token` query parameter of the
+    /// URL actually requested ([`WsRequest::url_with_token`]). `url` never carries it.
+    pub token_query: Option<crate::http::Token>,
+}
+
+impl WsRequest {
+    /// The URL to request: `url`, plus the `access_token` query parameter when the server
+    /// reads the token there. It holds the token: use it for the request, never log it.
+    pub fn url_with_token(&self) -> String {
+        let Some(token) = &self.token_query else {
+            return self.url.clone();
+        };
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        let value =
+            percent_encoding::utf8_percent_encode(token.expose(), crate::channel::QUERY_VALUE);
+        format!("{}{sep}access_token={value}", self.url)
+    }
 }
 
 impl fmt::Debug for WsRequest {
@@ -261,6 +279,10 @@ impl fmt::Debug for WsRequest {
             .field("headers", &headers)
             .field("max_message", &self.max_message)
             .field("max_frame", &self.max_frame)
+            .field(
+                "token_query",
+                &self.token_query.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -308,8 +330,13 @@ mod tests {
             max_message: 1,
             max_frame: 1,
             max_error_body: 1,
+            token_query: Some(crate::http::Token::new("s3cr3t+/=")),
         };
         assert!(!format!("{r:?}").contains("s3cr3t"));
+        assert_eq!(
+            r.url_with_token(),
+            "wss://x/api/v1/streaming?access_token=s3cr3t%2B%2F%3D"
+        );
         let t = Output::Transmit {
             transport: TransportId(1),
             data: Bytes::from_static(b"Authorization: Bearer s3cr3t"),

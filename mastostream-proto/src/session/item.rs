@@ -79,6 +79,15 @@ pub enum Item {
     /// Where the stream is served from, learnt before the first connection (see
     /// [`SessionConfig::discover`](super::SessionConfig::discover)).
     Discovered(Server),
+    /// The session chose a transport, or moved to the other one: which, and why (the
+    /// server has no SSE, refused one transport, or several streams now share one
+    /// WebSocket). See [`SessionConfig::choose_transport`](super::SessionConfig::choose_transport).
+    TransportChosen {
+        /// The transport from now on.
+        transport: StreamTransport,
+        /// Why, in words fit for a log line.
+        reason: String,
+    },
     /// The stream is live (the server answered `200 text/event-stream`, or the WebSocket
     /// upgrade succeeded).
     Connected {

@@ -220,7 +220,8 @@ impl Session {
     /// Hands an event to the application, unless it was delivered already; tracks the
     /// newest id per timeline.
     pub(super) fn deliver(&mut self, event: Event, origin: Origin) {
-        if !self.recovery.admit(&event, &origin) {
+        let dialect = self.discovery.dialect.clone();
+        if !self.recovery.admit(&event, &origin, &dialect) {
             return;
         }
         let channel = self.recovery.channel_of(&origin);
@@ -230,6 +231,65 @@ impl Session {
             channel,
             recovered,
         }));
+    }
+
+    /// Leaves the current connection (without a disconnect: the session moves on, for
+    /// instance to another transport) and connects again at once; catch-up covers the
+    /// switch.
+    pub(super) fn reconnect_now(&mut self) {
+        if let Some(live) = self.stream.take() {
+            self.close_transport(&live.transport, true);
+        }
+        if self.recovery.catch_up.is_some() {
+            self.interrupt_catch_up();
+        }
+        self.cancel_fetch();
+        self.recovery.anchor_queue.clear();
+        self.connect();
+    }
+
+    /// A transport the session may fall back to after `error`, with the reason: the
+    /// WebSocket when SSE is refused by software that may not have it; SSE when a
+    /// WebSocket upgrade is refused by a server that has it. Once: a server that refuses
+    /// both is answered by the usual classification of the second refusal.
+    fn fallback(&self, error: &Error) -> Option<(StreamTransport, String)> {
+        if !self.cfg.choose_transport {
+            return None;
+        }
+        if !self.discovery.fell_back.is_empty() {
+            return None;
+        }
+        let dialect = self.dialect();
+        match (self.cfg.transport, error.kind()) {
+            (StreamTransport::Sse, ErrorKind::Status { head, .. })
+                if matches!(head.status(), 400 | 404 | 405 | 501)
+                    && matches!(dialect.software, crate::Software::Other(_)) =>
+            {
+                Some((
+                    StreamTransport::WebSocket,
+                    format!("the server refused SSE: {error}"),
+                ))
+            }
+            (StreamTransport::Sse, ErrorKind::NotEventStream { .. })
+                if matches!(dialect.software, crate::Software::Other(_)) =>
+            {
+                Some((
+                    StreamTransport::WebSocket,
+                    format!("the server refused SSE: {error}"),
+                ))
+            }
+            (StreamTransport::WebSocket, ErrorKind::UpgradeRefused { head, .. })
+                if matches!(head.status(), 100..=399 | 400 | 404 | 405 | 426 | 501)
+                    && dialect.has_sse()
+                    && self.recovery.routes.len() <= 1 =>
+            {
+                Some((
+                    StreamTransport::Sse,
+                    format!("the server refused the WebSocket: {error}"),
+                ))
+            }
+            _ => None,
+        }
     }
 
     /// The stream ended, one way or another: decide what comes next.
@@ -255,6 +315,11 @@ impl Session {
             self.emit(Item::Disconnected {
                 error: error.clone(),
             });
+        }
+        if let Some((transport, reason)) = self.fallback(&error) {
+            self.discovery.fell_back.push(self.cfg.transport);
+            self.switch_transport(transport, reason);
+            return self.connect();
         }
         match classify(&error, live.transport.phase(), self.wall_now()) {
             Next::Stop => self.finish(Err(error)),

@@ -41,6 +41,11 @@ pub(super) enum Reader {
     /// WebSocket: text messages; subscriptions sent and not yet confirmed by an event.
     Ws {
         pending: VecDeque<(Channel, Instant)>,
+        /// The stream chosen by the upgrade's query, not by a message.
+        in_query: Option<Channel>,
+        /// Streams unsubscribed on a server that cannot unsubscribe: their events are
+        /// dropped until the next connection.
+        muted: Vec<Channel>,
     },
 }
 
@@ -100,7 +105,12 @@ impl Session {
     /// A session that starts at once (asking where to stream from first, when it
     /// discovers). `now` is the current monotonic time and `wall` the current wall-clock
     /// time (read once, for `Retry-After` dates).
-    pub fn new(cfg: SessionConfig, now: Instant, wall: SystemTime) -> Session {
+    pub fn new(mut cfg: SessionConfig, now: Instant, wall: SystemTime) -> Session {
+        let several =
+            cfg.transport == StreamTransport::Sse && cfg.choose_transport && cfg.channels.len() > 1;
+        if several {
+            cfg.transport = StreamTransport::WebSocket;
+        }
         let channels: Vec<Channel> = match cfg.transport {
             StreamTransport::Sse => cfg.channels.iter().take(1).cloned().collect(),
             StreamTransport::WebSocket => cfg.channels.clone(),
@@ -124,13 +134,20 @@ impl Session {
         for channel in channels {
             s.recovery.add_route(channel, s.cfg.catch_up.enabled);
         }
+        if several {
+            s.emit(Item::TransportChosen {
+                transport: StreamTransport::WebSocket,
+                reason: "several streams share one WebSocket".to_owned(),
+            });
+        }
         if s.cfg.transport == StreamTransport::Sse && s.recovery.routes.is_empty() {
             let e = crate::error::ErrorKind::Config("an SSE session needs one channel".into());
             s.finish(Err(e.into()));
-        } else if s.cfg.discover && s.cfg.streaming.is_none() {
+        } else if s.cfg.discover && (s.cfg.streaming.is_none() || s.cfg.dialect.is_none()) {
             s.start_discovery();
         } else {
-            s.connect();
+            s.discovery.dialect = s.cfg.dialect.clone().unwrap_or_default();
+            s.begin();
         }
         s
     }
@@ -153,6 +170,12 @@ impl Session {
     /// Where the stream is served from, once discovery is over.
     pub fn server(&self) -> Option<&Server> {
         self.discovery.server.as_ref()
+    }
+
+    /// The server's dialect: what discovery learnt, else what the configuration says, else
+    /// Mastodon.
+    pub fn dialect(&self) -> &crate::Dialect {
+        &self.discovery.dialect
     }
 
     /// The streams subscribed (for SSE: its one stream).

@@ -50,6 +50,7 @@
 //! assert_eq!(deadline, Some(t0 + Duration::from_secs(45)));
 //! ```
 
+mod attribute;
 mod backoff;
 mod catchup;
 mod config;

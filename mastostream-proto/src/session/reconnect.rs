@@ -67,7 +67,8 @@ pub(super) fn classify(error: &Error, phase: Phase, wall_now: SystemTime) -> Nex
         | ErrorKind::RedirectLoop { .. }
         | ErrorKind::TooManyRedirects { .. }
         | ErrorKind::GaveUp { .. }
-        | ErrorKind::Config(_) => Next::Stop,
+        | ErrorKind::Config(_)
+        | ErrorKind::Unsupported(_) => Next::Stop,
         _ => Next::Retry {
             floor: Duration::ZERO,
         },

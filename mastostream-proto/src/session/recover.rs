@@ -356,10 +356,11 @@ impl Session {
         let Ok(events) = timeline.decode_page(&r.body, self.cfg.json) else {
             return;
         };
+        let dialect = self.discovery.dialect.clone();
         let newest = events
             .iter()
             .filter_map(|e| Timeline::place(std::slice::from_ref(&timeline), e).map(|(_, id)| id))
-            .max();
+            .max_by(|a, b| dialect.cmp_ids(a, b));
         let slot = self
             .recovery
             .anchors
@@ -367,7 +368,7 @@ impl Session {
             .or_insert(Anchor::Empty);
         if let Some(id) = newest {
             let mut s = Some(slot.clone());
-            Anchor::advance(&mut s, &id);
+            Anchor::advance(&mut s, &id, &dialect);
             if let Some(a) = s {
                 *slot = a;
             }
@@ -426,20 +427,22 @@ impl Session {
         let mut reached_live = false;
         let mut newest = p.cursor.clone();
         let mut fresh = Vec::with_capacity(events.len());
-        // Pages are newest first; deliver oldest first.
-        for event in events.into_iter().rev() {
-            let id = Timeline::place(std::slice::from_ref(&timeline), &event).map(|(_, id)| id);
+        let d = &self.discovery.dialect;
+        for (id, event) in oldest_first(events, &timeline, d) {
             if let Some(id) = &id {
-                if first_live.as_ref().is_some_and(|l| id >= l) {
+                if first_live
+                    .as_ref()
+                    .is_some_and(|l| d.cmp_ids(id, l).is_ge())
+                {
                     reached_live = true;
                     continue;
                 }
-                if *id <= p.cursor {
+                if d.cmp_ids(id, &p.cursor).is_le() {
                     // Not above the cursor: a server that ignored `min_id`, or an item
                     // delivered already.
                     continue;
                 }
-                if *id > newest {
+                if d.cmp_ids(id, &newest).is_gt() {
                     newest = id.clone();
                 }
             }
@@ -449,7 +452,7 @@ impl Session {
         let cursor = r
             .link("prev")
             .and_then(|url| min_id_of(&url))
-            .filter(|c| *c >= newest)
+            .filter(|c| d.cmp_ids(c, &newest).is_ge())
             .unwrap_or(newest);
         let empty = fresh.is_empty() && !reached_live;
         let count = fresh.len();
@@ -484,6 +487,28 @@ impl Session {
             self.next_fetch();
         }
     }
+}
+
+/// A page's events, oldest first, each with its id in the timeline. Servers answer newest
+/// first (Mastodon, GoToSocial, Pleroma, ...) or oldest first (Iceshrimp.NET): the page is
+/// sorted by id, in the server's order of ids, whatever order it came in. Events without
+/// an id (malformed ones) come first, in their order.
+fn oldest_first(
+    events: Vec<crate::Event>,
+    timeline: &Timeline,
+    dialect: &crate::Dialect,
+) -> Vec<(Option<crate::Id>, crate::Event)> {
+    let placed =
+        |e: &crate::Event| Timeline::place(std::slice::from_ref(timeline), e).map(|(_, id)| id);
+    let (mut with, without): (Vec<_>, Vec<_>) = events
+        .into_iter()
+        .map(|e| (placed(&e), e))
+        .partition(|(id, _)| id.is_some());
+    with.sort_by(|(a, _), (b, _)| match (a, b) {
+        (Some(a), Some(b)) => dialect.cmp_ids(a, b),
+        _ => std::cmp::Ordering::Equal,
+    });
+    without.into_iter().chain(with).collect()
 }
 
 /// The `min_id` query parameter of a `Link` URL.

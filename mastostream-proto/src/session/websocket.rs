@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::attribute::attribute;
 use super::catchup::Origin;
 use super::io::{Output, TransportId, WsRequest};
 use super::machine::{Live, Reader, Session};
 use super::transport::Transport;
 use super::{Item, StreamTransport};
+use crate::dialect::TokenPlace;
 use crate::error::ErrorKind;
 use crate::http::{ResponseHead, quoted, quoted_bytes, server_message};
 use crate::ws::{self, WsMessage};
@@ -27,16 +29,28 @@ use crate::{Channel, Event};
 const SUBSCRIBE_WINDOW: Duration = Duration::from_secs(10);
 
 impl Session {
-    /// Opens the WebSocket transport.
+    /// Opens the WebSocket transport: the token where the dialect reads it, the first
+    /// stream in the query where the dialect needs it there.
     pub(super) fn connect_ws(&mut self) {
-        let (base, target) = self.stream_location("/api/v1/streaming");
+        let dialect = self.dialect().clone();
+        let in_query = dialect
+            .first_stream_in_query()
+            .then(|| self.recovery.routes.first().map(|(c, _)| c.clone()))
+            .flatten();
+        let path = match &in_query {
+            Some(c) => format!("/api/v1/streaming?{}", c.ws_query()),
+            None => "/api/v1/streaming".to_owned(),
+        };
+        let (base, target) = self.stream_location(&path);
         let scheme = if base.is_tls() { "wss" } else { "ws" };
         let mut headers = vec![("User-Agent".to_owned(), self.cfg.user_agent.clone())];
-        if let Some(token) = self.token_for(&base) {
-            headers.push((
-                "Authorization".to_owned(),
-                format!("Bearer {}", token.expose()),
-            ));
+        let token = self.token_for(&base);
+        let token_query = match (&token, dialect.ws_token()) {
+            (Some(t), TokenPlace::Query) => Some(t.clone()),
+            _ => None,
+        };
+        if let (Some(t), TokenPlace::Header) = (&token, dialect.ws_token()) {
+            headers.push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
         }
         let limits = self.cfg.limits;
         let request = WsRequest {
@@ -45,6 +59,7 @@ impl Session {
             max_message: limits.max_event.saturating_mul(2),
             max_frame: limits.max_event.saturating_mul(2),
             max_error_body: limits.max_error_body,
+            token_query,
         };
         let id = self.id();
         self.push(Output::ConnectWebSocket {
@@ -57,6 +72,8 @@ impl Session {
             transport,
             reader: Reader::Ws {
                 pending: VecDeque::new(),
+                in_query,
+                muted: Vec::new(),
             },
         });
     }
@@ -74,11 +91,31 @@ impl Session {
         }
     }
 
+    /// Sends a subscribe message, unless the stream was chosen in the query; refuses up
+    /// front a stream the server cannot take (it would ignore it silently).
     fn send_subscribe(&mut self, channel: Channel) {
         let now = self.now;
         if let Some(Live {
+            reader: Reader::Ws { in_query, .. },
+            ..
+        }) = &self.stream
+            && in_query.as_ref() == Some(&channel)
+        {
+            return;
+        }
+        if let Some(why) = self.dialect().cannot_subscribe(&channel) {
+            self.recovery.remove_route(&channel);
+            self.status_changed();
+            return self.emit(Item::StreamError {
+                channel: Some(channel),
+                status: None,
+                error: why.to_owned(),
+                dropped: true,
+            });
+        }
+        if let Some(Live {
             transport,
-            reader: Reader::Ws { pending },
+            reader: Reader::Ws { pending, .. },
         }) = &mut self.stream
         {
             let out = Output::SendText {
@@ -94,7 +131,8 @@ impl Session {
     /// reconnect; its new timelines are anchored for catch-up. Ignored for SSE sessions
     /// (one stream per connection) and for streams already subscribed.
     pub(super) fn subscribe(&mut self, channel: Channel) {
-        if self.cfg.transport != StreamTransport::WebSocket
+        let sse = self.cfg.transport != StreamTransport::WebSocket;
+        if (sse && !self.cfg.choose_transport)
             || !self
                 .recovery
                 .add_route(channel.clone(), self.cfg.catch_up.enabled)
@@ -102,6 +140,13 @@ impl Session {
             return;
         }
         self.status_changed();
+        if sse {
+            // Several streams: one WebSocket carries them all. What was delivered so far
+            // anchors the catch-up on the new connection, so nothing is lost between them.
+            let why = "several streams share one WebSocket".to_owned();
+            self.switch_transport(StreamTransport::WebSocket, why);
+            return self.reconnect_now();
+        }
         if self.is_live() {
             self.send_subscribe(channel);
             if self.cfg.catch_up.anchor {
@@ -117,13 +162,17 @@ impl Session {
         }
         self.status_changed();
         let live = self.is_live();
+        let can = self.dialect().can_unsubscribe();
         if let Some(Live {
             transport,
-            reader: Reader::Ws { pending },
+            reader: Reader::Ws { pending, muted, .. },
         }) = &mut self.stream
         {
             pending.retain(|(c, _)| c != channel);
-            if live {
+            if !can {
+                // The server would ignore the message: drop the stream's events instead.
+                muted.push(channel.clone());
+            } else if live {
                 let out = Output::SendText {
                     transport: transport.id,
                     text: ws::unsubscribe(channel),
@@ -136,9 +185,15 @@ impl Session {
     /// A text message arrived on the WebSocket transport.
     pub(super) fn on_ws_message(&mut self, id: TransportId, text: Bytes) {
         let now = self.now;
+        let routes: Vec<Channel> = self
+            .recovery
+            .routes
+            .iter()
+            .map(|(c, _)| c.clone())
+            .collect();
         let Some(Live {
             transport,
-            reader: Reader::Ws { pending },
+            reader: Reader::Ws { pending, muted, .. },
         }) = &mut self.stream
         else {
             return;
@@ -150,10 +205,18 @@ impl Session {
         pending.retain(|(_, at)| now.saturating_duration_since(*at) < SUBSCRIBE_WINDOW);
         match ws::decode_with(&text, self.cfg.json) {
             Ok(WsMessage::Event { channel, event, .. }) => {
+                let channel = attribute(channel, &routes);
                 if let Some(c) = &channel {
+                    if muted.contains(c) {
+                        return;
+                    }
                     pending.retain(|(p, _)| p != c);
                 }
                 self.live_event(event, Origin::Ws(channel));
+            }
+            Ok(WsMessage::Ack { .. }) => {
+                // The oldest subscription is confirmed (Pleroma answers each in order).
+                pending.pop_front();
             }
             Ok(WsMessage::Error { error, status }) => {
                 let error = quoted(&error);

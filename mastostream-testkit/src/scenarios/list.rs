@@ -733,11 +733,15 @@ fn check_discover(r: &Report<'_>) -> Result<(), String> {
 }
 
 fn check_discovered_stream(r: &Report<'_>) -> Result<(), String> {
+    let first_stream = r.requests.iter().position(|q| q.is_stream());
+    let v2 = r.requests.iter().position(|q| q.path == "/api/v2/instance");
     ensure(
         r.requests
             .first()
-            .is_some_and(|q| q.path == "/api/v2/instance"),
-        || "discovery comes first".into(),
+            .is_some_and(|q| q.path == "/.well-known/nodeinfo")
+            && v2.is_some()
+            && v2 < first_stream,
+        || "discovery (NodeInfo, then the instance) comes first".into(),
     )?;
     ensure(
         r.requests
