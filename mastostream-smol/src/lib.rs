@@ -3,7 +3,7 @@
 //! API for programs without an async runtime.
 //!
 //! This crate is a thin façade: every protocol decision lives in the sans-IO
-//! [`mastostream_proto`] (re-exported as [`proto`]), and the one driver, TLS and WebSocket
+//! `mastostream_proto` (re-exported as [`proto`]), and the one driver, TLS and WebSocket
 //! framing live in [`mastostream_client`], written once for every runtime. This crate adds
 //! the smol [`Runtime`](mastostream_client::Runtime) shim ([`Smol`]: async-net, async-io,
 //! smol's executor; no tokio anywhere) and names the types for it: [`Client`] is

@@ -2,7 +2,7 @@
 //! watchdog, and gap-free catch-up over REST after every reconnect.
 //!
 //! This crate is a thin façade: every protocol decision lives in the sans-IO
-//! [`mastostream_proto`] (re-exported as [`proto`]), and the one driver, TLS and WebSocket
+//! `mastostream_proto` (re-exported as [`proto`]), and the one driver, TLS and WebSocket
 //! framing live in [`mastostream_client`], written once for every runtime. This crate adds
 //! the tokio [`Runtime`](mastostream_client::Runtime) shim ([`Tokio`]: TCP, timers on
 //! tokio's clock so tests can pause time, spawn) and names the types for it:
