@@ -55,6 +55,8 @@ pub enum WsMessage {
         channel: Option<Channel>,
         /// The decoded event (possibly [`Event::Malformed`] when its payload is bad).
         event: Event,
+        /// The payload as the server sent it (unwrapped from its JSON string).
+        data: Bytes,
     },
     /// A server's acknowledgement of a client message (Pleroma's
     /// `{"event":"pleroma:respond","payload":"{\"result\":\"success\",\"type\":\"subscribe\"}"}`).
@@ -99,11 +101,13 @@ pub fn decode_with(
             if name == "pleroma:respond" {
                 return Ok(pleroma_respond(&data));
             }
-            let raw = RawEvent::new(Bytes::from(name), Bytes::from(data));
+            let data = Bytes::from(data);
+            let raw = RawEvent::new(Bytes::from(name), data.clone());
             Ok(WsMessage::Event {
                 stream,
                 channel,
                 event: raw.decode_with(backend),
+                data,
             })
         }
         (None, Some(error)) => Ok(WsMessage::Error {
@@ -368,6 +372,7 @@ mod tests {
             stream,
             channel,
             event,
+            ..
         } = decode(text).unwrap()
         else {
             panic!("not an event")
@@ -469,6 +474,7 @@ mod tests {
             stream,
             channel,
             event,
+            ..
         } = decode(text).unwrap()
         else {
             panic!()

@@ -33,14 +33,16 @@ fn same_ws(data: &[u8]) {
                 stream: a,
                 channel: b,
                 event: c,
+                data: d,
             }),
             Ok(ws::WsMessage::Event {
                 stream: x,
                 channel: y,
                 event: z,
+                data: w,
             }),
         ) => {
-            assert_eq!((a, b, comparable(c)), (x, y, comparable(z)));
+            assert_eq!((a, b, comparable(c), d), (x, y, comparable(z), w));
         }
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(a), Err(b)) => assert_eq!(

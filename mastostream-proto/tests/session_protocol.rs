@@ -265,3 +265,22 @@ fn a_finished_session_only_waits() {
     assert_eq!(sim.after_finish, 0);
     assert!(sim.session.is_finished());
 }
+
+#[test]
+fn events_carry_their_payload_as_sent_and_the_position_they_reach() {
+    let mut sim = Sim::new(config());
+    let id = sim.go_live(STREAM);
+    // A field this version does not model stays in the payload as the server wrote it.
+    let json = status_json(&sid(7)).replacen('{', r#"{"x_unmodelled":[1,2],"#, 1);
+    sim.data(id, event("update", &json));
+    let Some(Item::Event(e)) = sim.items.last() else {
+        panic!()
+    };
+    assert_eq!(&e.data[..], json.as_bytes());
+    assert_eq!(e.cursor, Some((Tl::Home, sid(7).into())));
+    sim.data(id, event("delete", &sid(7)));
+    let Some(Item::Event(e)) = sim.items.last() else {
+        panic!()
+    };
+    assert_eq!((&e.data[..], &e.cursor), (sid(7).as_bytes(), &None));
+}

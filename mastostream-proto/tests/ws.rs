@@ -27,6 +27,7 @@ fn ws_event(file: &str) -> (Vec<String>, Option<Channel>, Event) {
             stream,
             channel,
             event,
+            ..
         } => (stream, channel, event),
         other => panic!("{file}: {other:?}"),
     }

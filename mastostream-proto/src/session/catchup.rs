@@ -185,7 +185,7 @@ pub(crate) struct Progress {
 pub(crate) struct CatchUp {
     pub(crate) pending: VecDeque<Timeline>,
     pub(crate) current: Option<Progress>,
-    pub(crate) held: VecDeque<(Event, Origin)>,
+    pub(crate) held: VecDeque<(Event, bytes::Bytes, Origin)>,
     /// The first live id held per timeline: catch-up stops there.
     pub(crate) first_live: HashMap<Timeline, Id>,
 }

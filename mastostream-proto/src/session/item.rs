@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::{Server, StreamTransport, Timeline};
 use crate::{Channel, Error, Event, Id};
 
@@ -31,6 +33,15 @@ pub struct StreamEvent {
     /// Fetched over REST after a reconnect: it happened while the stream was down.
     /// Recovered events arrive oldest first, before the live events that followed.
     pub recovered: bool,
+    /// The payload exactly as the server sent it: the SSE `data`, the WebSocket payload
+    /// (unwrapped from its JSON string), or the item of a REST page. A slice of what was
+    /// read, not a copy; for relaying events with every field the server wrote.
+    pub data: Bytes,
+    /// Where this event moves its timeline's position: the timeline and the event's id in
+    /// it (statuses, notifications, conversations). Everything in that timeline up to this
+    /// id has been delivered: store it, and resume from it after a restart with
+    /// [`SessionConfig::resume_from`](super::SessionConfig::resume_from).
+    pub cursor: Option<(Timeline, Id)>,
 }
 
 impl StreamEvent {
@@ -40,6 +51,8 @@ impl StreamEvent {
             event,
             channel,
             recovered: false,
+            data: Bytes::new(),
+            cursor: None,
         }
     }
 
@@ -49,6 +62,8 @@ impl StreamEvent {
             event,
             channel,
             recovered: true,
+            data: Bytes::new(),
+            cursor: None,
         }
     }
 }

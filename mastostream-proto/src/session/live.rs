@@ -171,8 +171,13 @@ impl Session {
                 Ok(Frame::Comment(_)) if !self.cfg.heartbeats => {}
                 Ok(Frame::End) => self.stream_failed(ErrorKind::Closed.into()),
                 Ok(frame) => {
+                    let data = match &frame {
+                        Frame::Event(e) => e.data().clone(),
+                        Frame::Comment(text) => text.clone(),
+                        _ => Bytes::new(),
+                    };
                     if let Some(event) = frame.into_event(self.cfg.json) {
-                        self.live_event(event, Origin::Sse);
+                        self.live_event(event, data, Origin::Sse);
                     }
                 }
                 Err(e) => self.stream_failed(e),
@@ -200,9 +205,9 @@ impl Session {
     }
 
     /// A live event: held back during catch-up, delivered otherwise.
-    pub(super) fn live_event(&mut self, event: Event, origin: Origin) {
+    pub(super) fn live_event(&mut self, event: Event, data: Bytes, origin: Origin) {
         if self.recovery.catch_up.is_none() {
-            return self.deliver(event, origin);
+            return self.deliver(event, data, origin);
         }
         let placed = self.recovery.place(&event, &origin);
         let Some(c) = &mut self.recovery.catch_up else {
@@ -211,7 +216,7 @@ impl Session {
         if let Some((timeline, id)) = placed {
             c.first_live.entry(timeline).or_insert(id);
         }
-        c.held.push_back((event, origin));
+        c.held.push_back((event, data, origin));
         if c.held.len() > self.cfg.catch_up.max_held {
             self.abandon_catch_up(GapReason::HeldOverflow);
         }
@@ -219,17 +224,23 @@ impl Session {
 
     /// Hands an event to the application, unless it was delivered already; tracks the
     /// newest id per timeline.
-    pub(super) fn deliver(&mut self, event: Event, origin: Origin) {
+    pub(super) fn deliver(&mut self, event: Event, data: Bytes, origin: Origin) {
         let dialect = self.discovery.dialect.clone();
         if !self.recovery.admit(&event, &origin, &dialect) {
             return;
         }
         let channel = self.recovery.channel_of(&origin);
         let recovered = matches!(origin, Origin::Recovered(_));
+        let cursor = self.recovery.place(&event, &origin).or_else(|| {
+            let timelines = channel.as_ref().map(super::Timeline::for_channel)?;
+            super::Timeline::place(&timelines, &event).map(|(t, id)| (t.clone(), id))
+        });
         self.emit(Item::Event(StreamEvent {
             event,
             channel,
             recovered,
+            data,
+            cursor,
         }));
     }
 

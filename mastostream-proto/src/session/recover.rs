@@ -152,8 +152,8 @@ impl Session {
     /// Delivers what was held back, and resumes live delivery.
     fn end_catch_up(&mut self) {
         if let Some(c) = self.recovery.catch_up.take() {
-            for (event, origin) in c.held {
-                self.deliver(event, origin);
+            for (event, data, origin) in c.held {
+                self.deliver(event, data, origin);
             }
         }
         self.next_fetch();
@@ -182,8 +182,8 @@ impl Session {
                 reason: reason.clone(),
             }));
         }
-        for (event, origin) in c.held {
-            self.deliver(event, origin);
+        for (event, data, origin) in c.held {
+            self.deliver(event, data, origin);
         }
     }
 
@@ -195,9 +195,9 @@ impl Session {
         let Some(c) = self.recovery.catch_up.take() else {
             return;
         };
-        for (event, origin) in c.held {
+        for (event, data, origin) in c.held {
             if self.recovery.place(&event, &origin).is_none() {
-                self.deliver(event, origin);
+                self.deliver(event, data, origin);
             }
         }
     }
@@ -359,7 +359,9 @@ impl Session {
         let dialect = self.discovery.dialect.clone();
         let newest = events
             .iter()
-            .filter_map(|e| Timeline::place(std::slice::from_ref(&timeline), e).map(|(_, id)| id))
+            .filter_map(|(e, _)| {
+                Timeline::place(std::slice::from_ref(&timeline), e).map(|(_, id)| id)
+            })
             .max_by(|a, b| dialect.cmp_ids(a, b));
         let slot = self
             .recovery
@@ -428,7 +430,7 @@ impl Session {
         let mut newest = p.cursor.clone();
         let mut fresh = Vec::with_capacity(events.len());
         let d = &self.discovery.dialect;
-        for (id, event) in oldest_first(events, &timeline, d) {
+        for (id, event, data) in oldest_first(events, &timeline, d) {
             if let Some(id) = &id {
                 if first_live
                     .as_ref()
@@ -446,7 +448,7 @@ impl Session {
                     newest = id.clone();
                 }
             }
-            fresh.push(event);
+            fresh.push((event, data));
         }
         // Prefer the server's own cursor for the next page when it names one.
         let cursor = r
@@ -456,8 +458,8 @@ impl Session {
             .unwrap_or(newest);
         let empty = fresh.is_empty() && !reached_live;
         let count = fresh.len();
-        for event in fresh {
-            self.deliver(event, Origin::Recovered(timeline.clone()));
+        for (event, data) in fresh {
+            self.deliver(event, data, Origin::Recovered(timeline.clone()));
         }
         let Some(c) = &mut self.recovery.catch_up else {
             return;
@@ -493,18 +495,20 @@ impl Session {
 /// first (Mastodon, GoToSocial, Pleroma, ...) or oldest first (Iceshrimp.NET): the page is
 /// sorted by id, in the server's order of ids, whatever order it came in. Events without
 /// an id (malformed ones) come first, in their order.
+type Placed = (Option<crate::Id>, crate::Event, bytes::Bytes);
+
 fn oldest_first(
-    events: Vec<crate::Event>,
+    events: Vec<(crate::Event, bytes::Bytes)>,
     timeline: &Timeline,
     dialect: &crate::Dialect,
-) -> Vec<(Option<crate::Id>, crate::Event)> {
+) -> Vec<Placed> {
     let placed =
         |e: &crate::Event| Timeline::place(std::slice::from_ref(timeline), e).map(|(_, id)| id);
-    let (mut with, without): (Vec<_>, Vec<_>) = events
+    let (mut with, without): (Vec<Placed>, Vec<Placed>) = events
         .into_iter()
-        .map(|e| (placed(&e), e))
-        .partition(|(id, _)| id.is_some());
-    with.sort_by(|(a, _), (b, _)| match (a, b) {
+        .map(|(e, d)| (placed(&e), e, d))
+        .partition(|(id, _, _)| id.is_some());
+    with.sort_by(|(a, _, _), (b, _, _)| match (a, b) {
         (Some(a), Some(b)) => dialect.cmp_ids(a, b),
         _ => std::cmp::Ordering::Equal,
     });

@@ -153,7 +153,7 @@ impl Timeline {
         &self,
         body: &Bytes,
         json: JsonBackend,
-    ) -> Result<Vec<Event>, String> {
+    ) -> Result<Vec<(Event, Bytes)>, String> {
         let items: Vec<&serde_json::value::RawValue> =
             serde_json::from_slice(body).map_err(|e| format!("page is not a JSON array: {e}"))?;
         let base = body.as_ptr() as usize;
@@ -164,8 +164,12 @@ impl Timeline {
                 let text = raw.get().as_bytes();
                 let start = text.as_ptr() as usize - base;
                 let data = body.slice(start..start + text.len());
-                RawEvent::new(Bytes::from_static(self.event_name().as_bytes()), data)
-                    .decode_with(json)
+                let event = RawEvent::new(
+                    Bytes::from_static(self.event_name().as_bytes()),
+                    data.clone(),
+                )
+                .decode_with(json);
+                (event, data)
             })
             .collect())
     }

@@ -204,7 +204,12 @@ impl Session {
         transport.received(now);
         pending.retain(|(_, at)| now.saturating_duration_since(*at) < SUBSCRIBE_WINDOW);
         match ws::decode_with(&text, self.cfg.json) {
-            Ok(WsMessage::Event { channel, event, .. }) => {
+            Ok(WsMessage::Event {
+                channel,
+                event,
+                data,
+                ..
+            }) => {
                 let channel = attribute(channel, &routes);
                 if let Some(c) = &channel {
                     if muted.contains(c) {
@@ -212,7 +217,7 @@ impl Session {
                     }
                     pending.retain(|(p, _)| p != c);
                 }
-                self.live_event(event, Origin::Ws(channel));
+                self.live_event(event, data, Origin::Ws(channel));
             }
             Ok(WsMessage::Ack { .. }) => {
                 // The oldest subscription is confirmed (Pleroma answers each in order).
@@ -237,10 +242,10 @@ impl Session {
             Err(error) => {
                 let event = Event::Malformed {
                     name: String::from("websocket"),
-                    data: text,
+                    data: text.clone(),
                     error,
                 };
-                self.live_event(event, Origin::Ws(None));
+                self.live_event(event, text, Origin::Ws(None));
             }
         }
     }
