@@ -197,6 +197,7 @@ mod build;
 mod conn;
 pub mod corpus;
 pub mod demo;
+mod dialect;
 mod http;
 mod limit;
 mod plan;
@@ -207,7 +208,9 @@ mod store;
 mod tls;
 mod ws;
 
+pub use auth::TokenPlace;
 pub use build::{NOTIFICATION_TYPES, NotificationBuilder, StatusBuilder, VIEWER, Visibility};
+pub use dialect::Dialect;
 pub use http::{RecordedRequest, Reply};
 pub use limit::RateLimit;
 pub use plan::{Cut, Inject, Plan, StreamPlan};
