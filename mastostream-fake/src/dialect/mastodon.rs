@@ -142,7 +142,10 @@ impl Speaks for Mastodon {
                     Content-Type: text/html\r\nContent-Length: 12\r\n\r\nUnauthorized"
                     .to_vec());
             }
-            Err(message) => return Err(ws::refusal(401, "Unauthorized", message)),
+            Err(message) => {
+                let request = shared.lock().requests.len();
+                return Err(ws::refusal(401, "Unauthorized", message, request));
+            }
         };
         Ok(Handshake {
             grant,

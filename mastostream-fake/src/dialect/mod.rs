@@ -202,7 +202,7 @@ impl Dialect {
                 "notifications_merged",
                 "encrypted_message",
             ],
-            Dialect::Akkoma | Dialect::Pleroma => &[
+            Dialect::Akkoma | Dialect::Pleroma | Dialect::IceshrimpNet => &[
                 "filters_changed",
                 "announcement",
                 "announcement.reaction",
@@ -213,14 +213,6 @@ impl Dialect {
             Dialect::Iceshrimp => &[
                 "filters_changed",
                 "announcement.reaction",
-                "notifications_merged",
-                "encrypted_message",
-            ],
-            Dialect::IceshrimpNet => &[
-                "filters_changed",
-                "announcement",
-                "announcement.reaction",
-                "announcement.delete",
                 "notifications_merged",
                 "encrypted_message",
             ],

@@ -74,12 +74,14 @@ pub(crate) fn protocol_token(req: &RecordedRequest) -> Option<&str> {
         .map(str::trim)
 }
 
-/// `401` as Mastodon's streaming server refuses an upgrade: the message in
-/// `X-Error-Message`, no body.
-pub(crate) fn refusal(status: u16, reason: &str, message: &str) -> Vec<u8> {
+/// `401` as Mastodon's streaming server refuses an upgrade (`server.on('upgrade')`): the
+/// message in `X-Error-Message`, no body, a request id (a UUID, as `uuid.v4()` makes; the
+/// fake's count up).
+pub(crate) fn refusal(status: u16, reason: &str, message: &str, request: usize) -> Vec<u8> {
     format!(
         "HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\
-         Content-Length: 0\r\nX-Error-Message: {message}\r\n\r\n"
+         Content-Length: 0\r\nX-Request-Id: 00000000-0000-4000-8000-{request:012x}\r\n\
+         X-Error-Message: {message}\r\n\r\n"
     )
     .into_bytes()
 }
@@ -107,8 +109,7 @@ pub(crate) fn serve(
         head.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));
     }
     head.push_str("\r\n");
-    conn.write_all(head.as_bytes())?;
-    conn.flush()?;
+    // Logged before the client can see the `101`.
     shared.lock().ws.push(WsConnection {
         conn: id,
         open: true,
@@ -117,7 +118,10 @@ pub(crate) fn serve(
         ..WsConnection::default()
     });
     shared.changed.notify_all();
-    let result = conn::run(shared, conn, id, handshake, plan);
+    let result = conn
+        .write_all(head.as_bytes())
+        .and_then(|()| conn.flush())
+        .and_then(|()| conn::run(shared, conn, id, handshake, plan));
     let mut st = shared.lock();
     if let Some(log) = st.ws.iter_mut().find(|w| w.conn == id) {
         log.open = false;
