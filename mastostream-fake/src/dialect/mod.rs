@@ -30,6 +30,25 @@ use ids::IdFormat;
 /// it: its transports, where it reads the token, its subscribe messages and replies, the
 /// bytes of its messages, its ids, its pagination and its discovery documents. The crate
 /// docs have [the table](crate#dialects).
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::net::TcpStream;
+///
+/// use mastostream_fake::{Dialect, FakeServer, ServerOptions};
+///
+/// let server = FakeServer::start(ServerOptions {
+///     dialect: Dialect::GoToSocial,
+///     ..ServerOptions::default()
+/// });
+/// // GoToSocial has no SSE: its streaming paths answer 404.
+/// let mut tcp = TcpStream::connect(server.addr()).unwrap();
+/// tcp.write_all(b"GET /api/v1/streaming/user HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+/// let mut answer = String::new();
+/// tcp.read_to_string(&mut answer).unwrap();
+/// assert!(answer.ends_with("\r\n\r\n{\"error\":\"Not Found\"}"));
+/// assert_eq!(server.dialect().software_name(), "gotosocial");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Dialect {
