@@ -91,11 +91,12 @@ impl Mastodon {
         }
     }
 
-    /// The stream a (un)subscribe message names.
+    /// The stream a (un)subscribe message names (a forbidden list can be unsubscribed).
     fn stream_of(
         &self,
         m: &serde_json::Map<String, serde_json::Value>,
         cx: &Cx<'_>,
+        subscribing: bool,
     ) -> Result<Vec<String>, Refused> {
         let name = field(m, "stream").unwrap_or_default();
         match name.as_str() {
@@ -113,7 +114,7 @@ impl Mastodon {
                 _ => Err(Refused::NoTag),
             },
             "list" => match field(m, "list") {
-                Some(list) if cx.forbidden(&list) => Err(Refused::ForbiddenList),
+                Some(list) if subscribing && cx.forbidden(&list) => Err(Refused::ForbiddenList),
                 Some(list) if !list.is_empty() => Ok(vec![name, list]),
                 _ => Err(Refused::NoList),
             },
@@ -166,8 +167,9 @@ impl Speaks for Mastodon {
                 r#"{"error":"Error parsing JSON","status":400}"#.to_owned(),
             )];
         };
-        let stream = self.stream_of(&m, cx);
-        match m.get("type").and_then(|t| t.as_str()) {
+        let kind = m.get("type").and_then(|t| t.as_str());
+        let stream = self.stream_of(&m, cx, kind == Some("subscribe"));
+        match kind {
             Some("subscribe") => match stream {
                 Ok(s) if self.may_read(cx.grant, &s) => vec![Action::Subscribe(Sub::live(s))],
                 Ok(_) => vec![Action::Send(self.error(Refused::Scope))],

@@ -43,6 +43,12 @@ fn mastodon_4_messages_and_refusals_are_byte_exact() {
         ws.next_text(),
         r#"{"error":"Unknown stream type","status":400}"#
     );
+    // A list forbidden once subscribed can still be left.
+    ws.text(r#"{"type":"subscribe","stream":"list","list":"7"}"#);
+    subscribed(&server, 4);
+    server.forbid_list("7");
+    ws.text(r#"{"type":"unsubscribe","stream":"list","list":"7"}"#);
+    subscribed(&server, 3);
     // Mastodon 4 never forwards `filters_changed`.
     server.publish_filters_changed();
     server.send_raw(b"barrier");
