@@ -36,12 +36,13 @@ impl Token {
     }
 }
 
-/// What a request may do: everything (no token required), or what its token's scopes
-/// grant.
+/// What a request may do: everything (no token required), what its token's scopes grant,
+/// or (anonymous, on servers that allow it) only what needs no token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Grant {
     Anything,
     Scopes(Vec<String>),
+    Anonymous,
 }
 
 impl Grant {
@@ -52,27 +53,129 @@ impl Grant {
             Grant::Scopes(scopes) => scopes
                 .iter()
                 .any(|s| s == scope || scope.split_once(':').is_some_and(|(top, _)| s == top)),
+            Grant::Anonymous => false,
+        }
+    }
+
+    /// Whether the grant holds exactly this scope (GoToSocial's `Permits("read")`: a
+    /// granular `read:statuses` does not permit `read`).
+    pub(crate) fn has_exactly(&self, scope: &str) -> bool {
+        match self {
+            Grant::Anything => true,
+            Grant::Scopes(scopes) => scopes.iter().any(|s| s == scope),
+            Grant::Anonymous => false,
         }
     }
 }
 
-/// Mastodon's token check, with its `401` message on failure.
-pub(crate) fn check_token(shared: &Shared, req: &RecordedRequest) -> Result<Grant, &'static str> {
+/// Where a client put an access token: [`RecordedRequest::token_places`] lists every place
+/// a request carried one, and [`WsConnection::token_place`](crate::WsConnection) the one the
+/// server read. A test checks with both that a client put its token where the server reads
+/// it, and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenPlace {
+    /// `Authorization: Bearer <token>`.
+    Authorization,
+    /// The `access_token` query parameter.
+    AccessToken,
+    /// The `i` query parameter (Misskey's name, read by Iceshrimp and Sharkey).
+    I,
+    /// The `Sec-WebSocket-Protocol` header (the only header a browser's WebSocket sets).
+    Protocol,
+}
+
+impl TokenPlace {
+    /// Every place, in the order [`RecordedRequest::token_places`] lists them.
+    pub const ALL: [TokenPlace; 4] = [
+        TokenPlace::Authorization,
+        TokenPlace::AccessToken,
+        TokenPlace::I,
+        TokenPlace::Protocol,
+    ];
+
+    /// What `req` carries here: the bearer token, the parameter, or the whole
+    /// `Sec-WebSocket-Protocol` value (servers that take the first offered protocol split
+    /// it themselves).
+    pub(crate) fn read(self, req: &RecordedRequest) -> Option<&str> {
+        match self {
+            TokenPlace::Authorization => req
+                .header("authorization")
+                .and_then(|v| v.strip_prefix("Bearer ")),
+            TokenPlace::AccessToken => req.param("access_token"),
+            TokenPlace::I => req.param("i"),
+            TokenPlace::Protocol => req.header("sec-websocket-protocol"),
+        }
+        .filter(|v| !v.is_empty())
+    }
+}
+
+/// The first of `places` where `req` carries a token.
+pub(crate) fn find_token(
+    req: &RecordedRequest,
+    places: &[TokenPlace],
+) -> Option<(TokenPlace, String)> {
+    places
+        .iter()
+        .find_map(|p| p.read(req).map(|t| (*p, t.to_owned())))
+}
+
+/// What the server makes of a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// The server knows no token: everything goes.
+    Open,
+    /// A token it accepts, with these scopes.
+    Valid(Grant),
+    /// Unknown or revoked.
+    Invalid,
+}
+
+/// Looks `token` up.
+pub(crate) fn lookup(shared: &Shared, token: &str) -> Lookup {
     let st = shared.lock();
     if st.tokens.is_empty() {
-        return Ok(Grant::Anything);
+        return Lookup::Open;
     }
-    let given = req
-        .header("authorization")
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or_else(|| req.param("access_token"))
-        .or_else(|| ws::protocol_token(req).filter(|_| ws::is_upgrade(req)));
-    let Some(given) = given else {
+    match st.tokens.iter().find(|t| t.value == token && !t.revoked) {
+        Some(t) => Lookup::Valid(Grant::Scopes(t.scopes.clone())),
+        None => Lookup::Invalid,
+    }
+}
+
+/// Whether the server knows no token (and lets everything through).
+pub(crate) fn open(shared: &Shared) -> bool {
+    shared.lock().tokens.is_empty()
+}
+
+/// Mastodon's token check, with its `401` message on failure.
+pub(crate) fn check_token(shared: &Shared, req: &RecordedRequest) -> Result<Grant, &'static str> {
+    check_token_at(shared, req).map(|(grant, _)| grant)
+}
+
+/// Mastodon's token check, and where the token was: `Authorization: Bearer`, else the
+/// `access_token` parameter, else (on a WebSocket upgrade) the first protocol offered in
+/// `Sec-WebSocket-Protocol`.
+pub(crate) fn check_token_at(
+    shared: &Shared,
+    req: &RecordedRequest,
+) -> Result<(Grant, Option<TokenPlace>), &'static str> {
+    let given =
+        find_token(req, &[TokenPlace::Authorization, TokenPlace::AccessToken]).or_else(|| {
+            ws::protocol_token(req)
+                .filter(|_| ws::wants_upgrade(req))
+                .map(|t| (TokenPlace::Protocol, t.to_owned()))
+        });
+    let place = given.as_ref().map(|(p, _)| *p);
+    if open(shared) {
+        return Ok((Grant::Anything, place));
+    }
+    let Some((_, given)) = given else {
         return Err("Missing access token");
     };
-    match st.tokens.iter().find(|t| t.value == given && !t.revoked) {
-        Some(t) => Ok(Grant::Scopes(t.scopes.clone())),
-        None => Err("Invalid access token"),
+    match lookup(shared, &given) {
+        Lookup::Valid(grant) => Ok((grant, place)),
+        Lookup::Open => Ok((Grant::Anything, place)),
+        Lookup::Invalid => Err("Invalid access token"),
     }
 }
 

@@ -8,9 +8,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::http::{Conn, RecordedRequest, Reply, STREAM_HEAD, chunk, json_string, read_request};
-use super::store::{Collection, Page, link_header, page_body};
+use super::http::{Conn, RecordedRequest, Reply, STREAM_HEAD, chunk, read_request};
+use super::store::Collection;
 use crate::auth;
+use crate::dialect::{Dialect, discovery, mastodon, paging};
 use crate::plan::{Cut, Inject, Plan, StreamPlan};
 use crate::publish::Cmd;
 use crate::route::{self, Filter};
@@ -68,7 +69,12 @@ fn handle(shared: &Shared, tcp: TcpStream, id: u64, streaming_port: bool) {
 }
 
 fn reply(conn: &mut Conn, r: &Reply) -> io::Result<()> {
-    conn.write_all(&r.encode())?;
+    send(conn, &r.encode())
+}
+
+/// Writes a whole response (the connection closes after it).
+fn send(conn: &mut Conn, bytes: &[u8]) -> io::Result<()> {
+    conn.write_all(bytes)?;
     conn.flush()?;
     if let Conn::Tls(s) = conn {
         s.conn.send_close_notify();
@@ -78,8 +84,13 @@ fn reply(conn: &mut Conn, r: &Reply) -> io::Result<()> {
 }
 
 fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io::Result<()> {
+    let dialect = shared.opts.dialect;
+    let speaks = dialect.speaks();
     let path = req.path.as_str();
-    if path == "/api/v1/streaming/health" {
+    if let Some(answer) = discovery::answer(shared, req) {
+        return send(conn, &answer);
+    }
+    if path == "/api/v1/streaming/health" && (dialect.has_sse() || dialect == Dialect::Iceshrimp) {
         let ok = Reply {
             status: 200,
             reason: "OK".into(),
@@ -88,40 +99,36 @@ fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io
         };
         return reply(conn, &ok);
     }
-    if (ws::is_upgrade(req) || req.is_stream())
-        && shared.opts.separate_streaming
-        && !req.streaming_port
-    {
+    let upgrade = ws::wants_upgrade(req) && speaks.upgrade_path(path);
+    if (upgrade || req.is_stream()) && shared.opts.separate_streaming && !req.streaming_port {
         return reply(conn, &Reply::error(404, "Not Found", "Not found"));
     }
-    if ws::is_upgrade(req) {
-        let grant = match auth::check_token(shared, req) {
-            Ok(grant) => grant,
-            Err(message) => {
-                conn.write_all(&ws::refusal(401, "Unauthorized", message))?;
-                return conn.flush();
-            }
+    if upgrade {
+        let handshake = match speaks.handshake(shared, req) {
+            Ok(handshake) => handshake,
+            Err(refusal) => return send(conn, &refusal),
         };
         return serve_plan(shared, conn, |conn, p| {
-            ws::serve(shared, conn, req, id, &grant, p)
+            ws::serve(shared, conn, req, id, handshake, p)
         });
     }
+    if path.starts_with("/api/v1/streaming") && !dialect.has_sse() {
+        let answer = if path.trim_end_matches('/') == "/api/v1/streaming" {
+            speaks.no_upgrade(shared, req)
+        } else {
+            speaks.unknown_api(shared, req)
+        };
+        return send(conn, &answer);
+    }
     if req.is_stream() {
-        return match sse_key(shared, req) {
+        let v3 = dialect == Dialect::Mastodon3;
+        return match mastodon::sse_key(shared, req, v3) {
             Ok(key) => serve_plan(shared, conn, |conn, p| stream(shared, conn, id, &key, p)),
             Err(r) => reply(conn, &r),
         };
     }
-    if path == "/api/v2/instance" {
-        let body = format!(
-            "{{\"domain\":\"127.0.0.1\",\"title\":\"mastostream fake server\",\"version\":\"4.3.0\",\
-             \"description\":\"A fake Mastodon server for tests\",\"configuration\":{{\"urls\":{{\"streaming\":{}}}}}}}",
-            json_string(&streaming_url(shared))
-        );
-        return reply(conn, &Reply::json(200, "OK", &body));
-    }
-    if let Some((collection, max, filter)) = route::timeline(req) {
-        let r = timeline(shared, req, collection, max, &filter).unwrap_or_else(|r| r);
+    if let Some((collection, filter)) = route::timeline(req) {
+        let r = timeline(shared, req, collection, &filter).unwrap_or_else(|r| r);
         return reply(conn, &r);
     }
     reply(conn, &Reply::error(404, "Not Found", "Record not found"))
@@ -142,22 +149,11 @@ fn serve_plan(
     }
 }
 
-/// The stream an SSE request names, once its token, channel and scopes pass.
-fn sse_key(shared: &Shared, req: &RecordedRequest) -> Result<Vec<String>, Reply> {
-    let grant = auth::authorize(shared, req)?;
-    let key = route::sse_stream(req).map_err(|m| Reply::error(400, "Bad Request", m))?;
-    if !grant.allows(route::stream_scope(&key)) {
-        return Err(Reply::unauthorized(auth::MISSING_SCOPE));
-    }
-    Ok(key)
-}
-
 /// A REST page (or the refusal, or the reply a test queued), rate limit headers included.
 fn timeline(
     shared: &Shared,
     req: &RecordedRequest,
     collection: Collection,
-    max: usize,
     filter: &Filter,
 ) -> Result<Reply, Reply> {
     let grant = auth::authorize(shared, req)?;
@@ -176,35 +172,13 @@ fn timeline(
         Some(budget) => budget.spend(Instant::now())?,
         None => Vec::new(),
     };
-    let num = |k: &str| req.param(k).and_then(|v| v.parse::<u64>().ok());
-    let page = Page {
-        min_id: num("min_id"),
-        since_id: num("since_id"),
-        max_id: num("max_id"),
-        limit: num("limit").map(|l| l as usize),
-    };
-    let st = &mut *st;
-    let lists = &st.lists;
-    let items = st
-        .store
-        .page(collection, page, max, |facts| filter.keeps(facts, lists));
-    let keep: Vec<(String, String)> = req
-        .query
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "min_id" | "since_id" | "max_id" | "limit"))
-        .cloned()
-        .collect();
-    let base = format!("{}{}", shared.base_url(shared.main_addr), req.path);
-    let mut r = Reply::json(200, "OK", &page_body(&items));
-    if let Some(link) = link_header(&items, &base, &keep) {
-        r = r.with_header("Link", &link);
-    }
+    let mut r = paging::answer(shared, &mut st, req, collection, filter)?;
     r.headers.extend(rate);
     Ok(r)
 }
 
-/// The `ws://` / `wss://` streaming base URL `/api/v2/instance` names.
-pub(super) fn streaming_url(shared: &Shared) -> String {
+/// The `ws://` / `wss://` streaming base URL the instance documents name.
+pub(crate) fn streaming_url(shared: &Shared) -> String {
     let scheme = if shared.opts.tls { "wss" } else { "ws" };
     let addr = shared.streaming_addr.unwrap_or(shared.main_addr);
     format!("{scheme}://{addr}")

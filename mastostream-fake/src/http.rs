@@ -4,6 +4,8 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
+use crate::auth::TokenPlace;
+
 /// A request as the fake server received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -38,6 +40,19 @@ impl RecordedRequest {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every place this request carried an access token, in [`TokenPlace::ALL`]'s order:
+    /// an `Authorization` header, the `access_token` or `i` parameter, a
+    /// `Sec-WebSocket-Protocol` header.
+    pub fn token_places(&self) -> Vec<TokenPlace> {
+        TokenPlace::ALL
+            .into_iter()
+            .filter(|p| match p {
+                TokenPlace::Authorization => self.header("authorization").is_some(),
+                _ => p.read(self).is_some(),
+            })
+            .collect()
     }
 
     /// Whether this is a request for a stream (`/api/v1/streaming/...`, not `health`).

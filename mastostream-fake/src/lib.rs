@@ -73,13 +73,17 @@
 //!   their stream and payloads encoded twice, refusals as `{"error":...,"status":...}`,
 //!   pings as heartbeats; see [`WsConnection`] for what is recorded).
 //! - `GET /api/v1/streaming/health`: `OK`.
-//! - `GET /api/v2/instance`: the streaming URL in `configuration.urls.streaming`.
+//! - `GET /api/v2/instance`: the streaming URL in `configuration.urls.streaming`;
+//!   `GET /api/v1/instance`: in `urls.streaming_api`.
+//! - `GET /.well-known/nodeinfo` and the NodeInfo 2.0 document it links: `software.name`
+//!   `mastodon`, `software.version` `4.3.0`.
 //! - `GET /api/v1/timelines/{home, public, tag/:tag, list/:id}` (`local`, `remote`,
 //!   `only_media`), `/api/v1/notifications` (`types[]`, `exclude_types[]`),
 //!   `/api/v1/conversations`: what was published, newest first, honouring `min_id`,
 //!   `since_id`, `max_id` and `limit` as Mastodon does, with `Link` headers.
 //!
-//! Anything else is `404`.
+//! Anything else is `404`. That is Mastodon 4, the default [`Dialect`]; the others are
+//! [below](#dialects).
 //!
 //! # Pointing a client at it
 //!
@@ -182,6 +186,80 @@
 //! Generated statuses ([`FakeServer::publish_update`], [`FakeServer::publish`]) predate
 //! this: they go to every stream and every status timeline, whatever its tag or list.
 //!
+//! # Dialects
+//!
+//! [`ServerOptions::dialect`] makes the server play another Mastodon-API server. The
+//! same statuses, notifications and timelines are published and stored; the server says
+//! them in its own way, byte for byte as its source code writes them: transports, where
+//! the upgrade's token is read, subscribe messages and their replies, message bytes, ids,
+//! pagination and discovery documents.
+//!
+//! | [`Dialect`] | plays | streaming | token on the upgrade | `stream` in messages | ids |
+//! |---|---|---|---|---|---|
+//! | `Mastodon4` | Mastodon 4.3 | SSE + WebSocket | `Authorization`, `access_token`, protocol | `["hashtag","rust"]` | decimal snowflakes |
+//! | `Mastodon3` | Mastodon 3.5 | SSE + WebSocket | as 4; none needed for public streams | as 4 | as 4 |
+//! | `GoToSocial` | GoToSocial 0.20 | WebSocket | `access_token`, else any protocol (echoed), else `Authorization` | `["list:<id>"]`, one name | ULIDs |
+//! | `Akkoma` | Akkoma 3.16 | WebSocket | `access_token`, else protocol (echoed); never `Authorization` | internal topic: `["user:<uid>"]`, `["hashtag:rust"]`; none on `delete` | FlakeIds; integer notifications |
+//! | `Pleroma` | Pleroma 2.7 | WebSocket | `access_token` only (or `pleroma:authenticate`) | Mastodon's; none on `delete` | as Akkoma |
+//! | `Iceshrimp` | Iceshrimp JS (and Firefish ≥ v20240326) | WebSocket | `i`, `access_token`, protocol (first echoed) | `["list"]`, `["hashtag"]`: no id or tag | 8 time chars + 8–16 more, 16–24 long |
+//! | `IceshrimpNet` | Iceshrimp.NET 2024.1 | WebSocket | `access_token`, else first protocol (not echoed) | Mastodon's | 16 chars |
+//! | `Sharkey` | Sharkey 2023.12 | none (Misskey's socket only) | `Authorization`, `i` | never sends one | Misskey `aidx` |
+//!
+//! The main other differences:
+//! - **Mastodon 3**: no `/api/v2/instance`; WebSocket errors `{"error":"..."}` without
+//!   `status` (`Unknown stream type`, `Error: Access token does not cover required
+//!   scopes`); a bad token gets ws's `401` page; `filters_changed` without payload
+//!   ([`FakeServer::publish_filters_changed`]); no `status.update` or
+//!   `notifications_merged`; notifications paged 15 / 30 at most.
+//! - **GoToSocial**: SSE paths answer `404 {"error":"Not Found"}`; subscribe messages only
+//!   for `public:local`, `public`, `user`, `direct`, `list` (no `tag`), never answered;
+//!   `?stream=` takes any name (hashtags, unknown names: accepted, never posted to); a
+//!   message that is not JSON drops the TCP connection without a close frame; messages
+//!   end with `\n` and are Go-escaped (`\u003c`); `filters_changed` has `"payload":""`;
+//!   pings carry `ping!`; a notification or deletion is one message a connection.
+//! - **Akkoma**: SSE paths and `/api/v2/instance` answer `404 {"error":"Not
+//!   implemented"}`; a private stream without a token it reads is refused `401` (empty)
+//!   before the upgrade, an unknown one `404`; subscribe messages read no `tag` or `list`,
+//!   are never answered, and cannot be undone; a text `ping` gets `pong`; extra event
+//!   `pleroma:follow_relationships_update`; every page holds 40 at most, notifications too.
+//! - **Pleroma**: `pleroma:respond` answers (un)subscribe messages
+//!   (`{"result":"error","error":"bad_topic",…}`); refusals say `Unauthorized` /
+//!   `Not Found`; `pleroma:chat_update` on `user:pleroma_chat`; a v2 instance document.
+//! - **Iceshrimp**: SSE paths get Koa's `404 Not Found` text; unknown streams are ignored,
+//!   a stream the token's scopes lack closes the socket; a text `ping` gets `pong`; ids of
+//!   varying length, ordered by bytes (never length first); `Link` `next` only after a
+//!   full page; `since_id` with `min_id` is a `500`.
+//! - **Iceshrimp.NET**: SSE paths answer `501`; `"` inside messages is `\u0022`; a bad
+//!   message closes with 1007, missing scopes with 1008; deletions reach lists as
+//!   `status.update`; heartbeats are unsolicited pongs; `min_id` pages come **oldest
+//!   first**; v2 has `configuration.urls.streaming_api`.
+//! - **Sharkey**: the socket accepts any upgrade and never sends a Mastodon message.
+//!
+//! Every dialect serves `/.well-known/nodeinfo` (with the server's `software.name` and
+//! `version`), `/api/v1/instance` (its `version`, e.g. `2.7.2 (compatible; Akkoma
+//! 3.16.0)`) and, where the server has one, `/api/v2/instance`. Ids are written in the
+//! server's format everywhere ([`FakeServer::wire_id`]); `min_id` and `max_id` compare as
+//! the server compares them. [`WsConnection::token_place`] says where the server read the
+//! token and [`RecordedRequest::token_places`] where the client put one, so a test checks
+//! that a client puts its token where the server reads it and nowhere else. Real servers
+//! name `wss://` URLs; the fake names `ws://` when it runs without TLS.
+//!
+//! The facts come from each server's source code: Mastodon `streaming/index.js` and
+//! `streaming/errors.js` (3.x: a 3.4.1-based fork's `streaming/index.js`), and
+//! `app/models/concerns/paginable.rb`; GoToSocial `internal/api/client/streaming/stream.go`,
+//! `internal/stream/stream.go`, `internal/processing/stream/`, `internal/paging/`;
+//! Akkoma and Pleroma `lib/pleroma/web/mastodon_api/websocket_handler.ex`,
+//! `lib/pleroma/web/streamer.ex`, `lib/pleroma/web/views/streamer_view.ex`,
+//! `lib/pleroma/pagination.ex`; Iceshrimp `packages/backend/src/server/api/streaming.ts`,
+//! `…/api/mastodon/streaming/index.ts`, `…/mastodon/helpers/pagination.ts`; Iceshrimp.NET
+//! `Controllers/Mastodon/WebSocketController.cs`, `…/Streaming/WebSocketConnection.cs`,
+//! `Core/Extensions/QueryableExtensions.cs`; Sharkey
+//! `packages/backend/src/server/api/StreamingApiServerService.ts`. Where a fact depends on
+//! a library or framework rather than the server's own code (Go's and .NET's escapes,
+//! cowboy's headers, Erlang's map order) it is inferred, and the code says so. Akkoma
+//! and Pleroma write their keys in Erlang map order, which changed with OTP 26: compare
+//! their messages as JSON.
+//!
 //! # Realistic payloads
 //!
 //! The [`corpus`] module generates Mastodon streaming captures of any size, deterministic
@@ -197,6 +275,7 @@ mod build;
 mod conn;
 pub mod corpus;
 pub mod demo;
+mod dialect;
 mod http;
 mod limit;
 mod plan;
@@ -207,7 +286,9 @@ mod store;
 mod tls;
 mod ws;
 
+pub use auth::TokenPlace;
 pub use build::{NOTIFICATION_TYPES, NotificationBuilder, StatusBuilder, VIEWER, Visibility};
+pub use dialect::Dialect;
 pub use http::{RecordedRequest, Reply};
 pub use limit::RateLimit;
 pub use plan::{Cut, Inject, Plan, StreamPlan};

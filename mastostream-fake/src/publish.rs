@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use crate::build::{Account, NotificationBuilder, StatusBuilder};
 use crate::corpus::{EventKind, START_MS, StreamEvent, snowflake};
+use crate::dialect::{Dialect, Entity};
 use crate::plan::Cut;
 use crate::route::{Facts, Route};
-use crate::server::FakeServer;
+use crate::server::{FakeServer, Shared};
 use crate::store::{Collection, Item};
 
 /// A command to a live stream's thread.
@@ -57,6 +58,40 @@ impl FakeServer {
         id
     }
 
+    /// The dialect the server speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.shared.opts.dialect
+    }
+
+    /// How the server writes the id of the item stored under `key` in `collection` (what
+    /// the publishing methods return): in events, in REST pages and in `min_id` /
+    /// `max_id`. Mastodon writes the number; GoToSocial a ULID, Akkoma and Pleroma a
+    /// FlakeId (notifications: the number), the Iceshrimps and Sharkey their time-prefixed
+    /// ids. A conversation is paged by its last status id.
+    pub fn wire_id(&self, collection: Collection, key: u64) -> String {
+        let d = self.dialect();
+        match collection {
+            Collection::Notifications => d.counter_ids(),
+            _ => d.status_ids(),
+        }
+        .render(key)
+    }
+
+    /// Publishes a `filters_changed` to the `user` streams, as the server sends one when
+    /// the user's filters change: Mastodon 3 without payload (`data: undefined` over
+    /// SSE), GoToSocial with `"payload":""`. Mastodon 4 never forwards it (its streaming
+    /// server only reloads its filter cache), nor do the other servers: there, nothing is
+    /// sent.
+    pub fn publish_filters_changed(&self) {
+        let payload = match self.dialect() {
+            Dialect::Mastodon3 => "undefined",
+            Dialect::GoToSocial => "",
+            _ => return,
+        };
+        let wire = Wire::new("filters_changed", payload, Route::Kind);
+        self.shared.send_wire(wire, None);
+    }
+
     /// Publishes a new generated notification (of a random common type), as
     /// [`publish`](FakeServer::publish) does; returns its id. For a chosen type, see
     /// [`notify`](FakeServer::notify).
@@ -82,7 +117,8 @@ impl FakeServer {
         key
     }
 
-    /// Publishes a `delete` of `id` (live only: deletions have no REST history).
+    /// Publishes a `delete` of `id` (live only: deletions have no REST history), the id
+    /// written as the dialect writes ids.
     pub fn publish_delete(&self, id: u64) {
         self.publish("delete", &id.to_string(), None);
     }
@@ -107,16 +143,23 @@ impl FakeServer {
     /// `user:notification`, conversations to `direct`, anything else to `user`); with
     /// `store`, also keeps the payload in a REST collection under that key, listed by every
     /// timeline of that collection.
+    ///
+    /// The payload is taken as Mastodon writes it: on another dialect the ids of `update`,
+    /// `status.update`, `notification` and `conversation` entities and of `delete` are
+    /// rewritten in the dialect's format, and the entity re-encoded by its JSON encoder.
+    /// Events the dialect's server never sends (see [`Dialect`]) are not sent.
     pub fn publish(&self, name: &str, data: &str, store: Option<(Collection, u64)>) {
+        let data = self.dialect().localize_event(name, data);
         let store = store.map(|(c, key)| (c, key, Facts::Any));
-        self.send(name, data, Route::Everywhere, store);
+        self.send(name, &data, Route::Everywhere, store);
     }
 
     /// Publishes an event with any name and payload to exactly this stream, as the server
     /// names it (`["public:local"]`, `["hashtag", "rust"]`, `["list", "42"]`): the SSE
     /// streams of that name and the WebSocket subscriptions to it (where `data` is sent as
     /// a JSON string, as Mastodon does). Hashtags match without regard to case. Live only:
-    /// nothing is stored.
+    /// nothing is stored. `data` is sent as given, on every dialect (only events the
+    /// dialect's server never sends are dropped).
     pub fn publish_to(&self, stream: &[&str], name: &str, data: &str) {
         let stream = stream.iter().map(|s| (*s).to_owned()).collect();
         self.send(name, data, Route::Exact(stream), None);
@@ -138,7 +181,9 @@ impl FakeServer {
     /// its id.
     pub fn publish_update_to(&self, stream: &[&str], name: &str) -> u64 {
         let id = self.next_status_id();
-        let json = self.shared.generator.status_json(id);
+        let json = self
+            .dialect()
+            .localize(Entity::Status, &self.shared.generator.status_json(id));
         self.publish_to(stream, name, &json);
         id
     }
@@ -164,7 +209,9 @@ impl FakeServer {
     fn send_status(&self, name: &str, status: &StatusBuilder, id: u64, edited: Option<u64>) {
         let audience = status.audience();
         let lists = self.shared.lock().lists_of(&audience.acct);
-        let json = status.render(id, edited);
+        let json = self
+            .dialect()
+            .localize(Entity::Status, &status.render(id, edited));
         let facts = Facts::Status(audience.clone());
         let route = Route::Status(audience, lists);
         self.send(name, &json, route, Some((Collection::Statuses, id, facts)));
@@ -176,7 +223,9 @@ impl FakeServer {
     pub fn notify(&self, notification: &NotificationBuilder) -> u64 {
         let (n, at) = self.next_seq();
         let id = 318_000_000 + n;
-        let json = notification.json(id, at);
+        let json = self
+            .dialect()
+            .localize(Entity::Counted, &notification.json(id, at));
         let facts = Facts::Notification(notification.kind().to_owned());
         let store = Some((Collection::Notifications, id, facts));
         self.send("notification", &json, Route::Kind, store);
@@ -195,18 +244,35 @@ impl FakeServer {
 
     /// Sends an event along `route` and stores it.
     fn send(&self, name: &str, data: &str, route: Route, store: Option<(Collection, u64, Facts)>) {
-        let wire = Arc::new(Wire {
+        self.shared.send_wire(Wire::new(name, data, route), store);
+    }
+}
+
+impl Wire {
+    pub(crate) fn new(name: &str, data: &str, route: Route) -> Wire {
+        Wire {
             event: format!("event: {name}\n").into_bytes(),
             data: format!("data: {data}\n\n").into_bytes(),
             name: name.to_owned(),
             payload: data.to_owned(),
             route,
-        });
-        let mut st = self.shared.lock();
+        }
+    }
+}
+
+impl Shared {
+    /// Stores an item, and sends the event to the live streams (unless the dialect's
+    /// server never sends it).
+    pub(crate) fn send_wire(&self, wire: Wire, store: Option<(Collection, u64, Facts)>) {
+        let mut st = self.lock();
         if let Some((c, key, facts)) = store {
-            let json = Arc::from(data);
+            let json = Arc::from(wire.payload.as_str());
             st.store.insert(c, key, Item { json, facts });
         }
+        if !self.opts.dialect.sends(&wire.name) {
+            return;
+        }
+        let wire = Arc::new(wire);
         st.live
             .retain(|l| l.tx.send(Cmd::Event(wire.clone())).is_ok());
     }

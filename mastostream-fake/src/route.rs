@@ -61,9 +61,11 @@ pub(crate) fn same_stream(a: &[String], b: &[String]) -> bool {
 
 /// Whether a stream (by name) carries an event (by name), as Mastodon routes them: statuses
 /// and deletions to every status stream, notifications to `user` and `user:notification`,
-/// conversations to `direct`, the rest to `user`.
+/// conversations to `direct`, the rest to `user` (and Pleroma's chats to its
+/// `user:pleroma_chat`).
 pub(crate) fn carries(stream: &str, event: &str) -> bool {
     match event {
+        "pleroma:chat_update" => matches!(stream, "user" | "user:pleroma_chat"),
         "update" | "status.update" | "delete" => !matches!(stream, "user:notification" | "direct"),
         "notification" | "notifications_merged" => matches!(stream, "user" | "user:notification"),
         "conversation" => stream == "direct",
@@ -172,11 +174,11 @@ impl Filter {
     }
 }
 
-/// The REST collection a request reads, the most items a page holds, and the filter.
-pub(crate) fn timeline(req: &RecordedRequest) -> Option<(Collection, usize, Filter)> {
+/// The REST collection a request reads, and the filter.
+pub(crate) fn timeline(req: &RecordedRequest) -> Option<(Collection, Filter)> {
     let rest = req.path.strip_prefix("/api/v1/")?;
     let on = |k: &str| req.param(k) == Some("true");
-    let statuses = |stream: Vec<String>| Some((Collection::Statuses, 40, Filter::Stream(stream)));
+    let statuses = |stream: Vec<String>| Some((Collection::Statuses, Filter::Stream(stream)));
     match rest {
         "timelines/home" => statuses(vec!["user".to_owned()]),
         "timelines/public" => {
@@ -201,13 +203,9 @@ pub(crate) fn timeline(req: &RecordedRequest) -> Option<(Collection, usize, Filt
             };
             let only = all("types");
             let exclude = all("exclude_types");
-            Some((
-                Collection::Notifications,
-                80,
-                Filter::Types { only, exclude },
-            ))
+            Some((Collection::Notifications, Filter::Types { only, exclude }))
         }
-        "conversations" => Some((Collection::Conversations, 40, Filter::All)),
+        "conversations" => Some((Collection::Conversations, Filter::All)),
         _ => {
             let (kind, tail) = if let Some(tag) = rest.strip_prefix("timelines/tag/") {
                 (
@@ -373,24 +371,21 @@ mod tests {
             stream("/api/v1/streaming/nope"),
             Err("Unknown channel requested")
         );
-        let filter = |t: &str| timeline(&req(t)).map(|(_, max, f)| (max, f));
+        let filter = |t: &str| timeline(&req(t)).map(|(_, f)| f);
         assert_eq!(
             filter("/api/v1/timelines/tag/caf%C3%A9?local=true&limit=5"),
-            Some((40, Filter::Stream(s(&["hashtag:local", "café"]))))
+            Some(Filter::Stream(s(&["hashtag:local", "café"])))
         );
         assert_eq!(
             filter("/api/v1/timelines/public?remote=true&only_media=true"),
-            Some((40, Filter::Stream(s(&["public:remote:media"]))))
+            Some(Filter::Stream(s(&["public:remote:media"])))
         );
         assert_eq!(
             filter("/api/v1/notifications?types[]=mention&exclude_types%5B%5D=follow"),
-            Some((
-                80,
-                Filter::Types {
-                    only: s(&["mention"]),
-                    exclude: s(&["follow"])
-                }
-            ))
+            Some(Filter::Types {
+                only: s(&["mention"]),
+                exclude: s(&["follow"])
+            })
         );
         assert_eq!(filter("/api/v1/timelines/list/"), None);
         assert_eq!(filter("/api/v1/timelines/tag/a/b"), None);

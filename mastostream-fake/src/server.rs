@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::auth::Token;
 use crate::conn;
 use crate::corpus::Generator;
+use crate::dialect::Dialect;
 use crate::http::{RecordedRequest, Reply};
 use crate::limit::{Budget, RateLimit};
 use crate::plan::{Cut, Plan};
@@ -40,6 +41,9 @@ pub struct ServerOptions {
     /// Rate-limit REST requests (`None`: no limit and no `X-RateLimit-*` headers; see
     /// [`RateLimit`] and [`FakeServer::set_rate_limit`]).
     pub rate_limit: Option<RateLimit>,
+    /// Which server to play ([`Dialect::Mastodon4`] by default; see the
+    /// [crate docs](crate#dialects)).
+    pub dialect: Dialect,
 }
 
 impl Default for ServerOptions {
@@ -51,6 +55,7 @@ impl Default for ServerOptions {
             heartbeat_every: None,
             separate_streaming: false,
             rate_limit: None,
+            dialect: Dialect::default(),
         }
     }
 }
@@ -176,7 +181,7 @@ impl FakeServer {
         self.shared.base_url(self.shared.main_addr)
     }
 
-    /// The streaming base URL as `/api/v2/instance` names it (`ws://` or `wss://`).
+    /// The streaming base URL as the instance documents name it (`ws://` or `wss://`).
     pub fn streaming_url(&self) -> String {
         conn::streaming_url(&self.shared)
     }

@@ -1,7 +1,8 @@
-//! The fake server's in-memory store: what it published, and Mastodon's REST pagination
-//! over it (`min_id`, `since_id`, `max_id`, `limit`, newest first, `Link` headers).
+//! The fake server's in-memory store: what it published, and pages of it between key
+//! bounds (the dialects turn `min_id`, `since_id`, `max_id` and `limit` into those).
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::route::Facts;
@@ -35,14 +36,32 @@ pub(crate) struct Store {
     conversations: BTreeMap<u64, Item>,
 }
 
-/// Pagination parameters of a REST request.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What a REST request asks of a collection, as key bounds (the dialect turns the
+/// request's ids into keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Page {
-    pub(crate) min_id: Option<u64>,
-    pub(crate) since_id: Option<u64>,
-    pub(crate) max_id: Option<u64>,
-    pub(crate) limit: Option<usize>,
+    /// The lowest key listed (from `min_id` / `since_id`; `0`: from the start).
+    pub(crate) lower: u128,
+    /// Keys listed are below this one (from `max_id`; past `u64::MAX`: no bound).
+    pub(crate) upper: u128,
+    /// Take the `limit` items just above `lower` (`min_id`), not the newest ones.
+    pub(crate) from_lower: bool,
+    pub(crate) limit: usize,
 }
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            lower: 0,
+            upper: NO_BOUND,
+            from_lower: false,
+            limit: 20,
+        }
+    }
+}
+
+/// An upper bound above every key.
+pub(crate) const NO_BOUND: u128 = u64::MAX as u128 + 1;
 
 impl Store {
     fn map(&mut self, c: Collection) -> &mut BTreeMap<u64, Item> {
@@ -61,28 +80,34 @@ impl Store {
         self.map(c).len()
     }
 
-    /// One page, newest first, as Mastodon answers it: `min_id` gives the items just above
-    /// it, `since_id` the newest items above it, `max_id` bounds from above; only the items
-    /// `keep` keeps count. Returns the page's `(key, json)` pairs.
+    /// Every key of a collection, ascending.
+    pub(crate) fn keys(&mut self, c: Collection) -> Vec<u64> {
+        self.map(c).keys().copied().collect()
+    }
+
+    /// One page, newest first: with `from_lower` the items just above `lower`, else the
+    /// newest items from `lower` on; only the items `keep` keeps count. Returns the page's
+    /// `(key, json)` pairs.
     pub(crate) fn page(
         &mut self,
         c: Collection,
         p: Page,
-        max_limit: usize,
         keep: impl Fn(&Facts) -> bool,
     ) -> Vec<(u64, Arc<str>)> {
-        let limit = p.limit.unwrap_or(20).clamp(1, max_limit);
-        let lower = p.min_id.or(p.since_id).map_or(0, |x| x.saturating_add(1));
-        let upper = p.max_id.unwrap_or(u64::MAX);
-        if lower >= upper {
+        if p.lower >= p.upper.min(NO_BOUND) || p.limit == 0 {
             return Vec::new();
         }
-        let range = self.map(c).range(lower..upper);
-        let kept = |(k, v): (&u64, &Item)| keep(&v.facts).then(|| (*k, v.json.clone()));
-        let mut page: Vec<(u64, Arc<str>)> = if p.min_id.is_some() {
-            range.filter_map(kept).take(limit).collect()
+        let end = if p.upper >= NO_BOUND {
+            Bound::Unbounded
         } else {
-            range.rev().filter_map(kept).take(limit).collect()
+            Bound::Excluded(p.upper as u64)
+        };
+        let range = self.map(c).range((Bound::Included(p.lower as u64), end));
+        let kept = |(k, v): (&u64, &Item)| keep(&v.facts).then(|| (*k, v.json.clone()));
+        let mut page: Vec<(u64, Arc<str>)> = if p.from_lower {
+            range.filter_map(kept).take(p.limit).collect()
+        } else {
+            range.rev().filter_map(kept).take(p.limit).collect()
         };
         page.sort_by_key(|item| std::cmp::Reverse(item.0));
         page
@@ -100,28 +125,6 @@ pub(crate) fn page_body(page: &[(u64, Arc<str>)]) -> String {
     }
     body.push(']');
     body
-}
-
-/// The `Link` header for a page (none for an empty page), with Mastodon's `next` (older,
-/// `max_id`) and `prev` (newer, `min_id`) relations. `base` is the absolute URL of the path,
-/// `keep` the query parameters other than pagination (such as `local=true`).
-pub(crate) fn link_header(
-    page: &[(u64, Arc<str>)],
-    base: &str,
-    keep: &[(String, String)],
-) -> Option<String> {
-    let newest = page.first()?.0;
-    let oldest = page.last()?.0;
-    let url = |k: &str, v: u64| {
-        let mut q: Vec<String> = keep.iter().map(|(a, b)| format!("{a}={b}")).collect();
-        q.push(format!("{k}={v}"));
-        format!("{base}?{}", q.join("&"))
-    };
-    Some(format!(
-        "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
-        url("max_id", oldest),
-        url("min_id", newest)
-    ))
 }
 
 #[cfg(test)]
@@ -146,48 +149,55 @@ mod tests {
         page.iter().map(|(k, _)| *k).collect()
     }
 
+    fn page(s: &mut Store, p: Page) -> Vec<u64> {
+        keys(&s.page(Collection::Statuses, p, |_| true))
+    }
+
     #[test]
-    fn pagination_matches_mastodon() {
+    fn pages_between_bounds_newest_first() {
         let mut s = store(1..=10);
-        let page = |s: &mut Store, p| keys(&s.page(Collection::Statuses, p, 40, |_| true));
-        // Newest first by default.
-        let p = Page {
-            limit: Some(3),
+        let limit = |n| Page {
+            limit: n,
             ..Page::default()
         };
-        assert_eq!(page(&mut s, p), [10, 9, 8]);
-        // min_id: the page just above, still newest first.
+        // Newest first by default.
+        assert_eq!(page(&mut s, limit(3)), [10, 9, 8]);
+        // From the lower bound up (min_id=2): the page just above, still newest first.
         let p = Page {
-            min_id: Some(2),
-            limit: Some(3),
-            ..Page::default()
+            lower: 3,
+            from_lower: true,
+            ..limit(3)
         };
         assert_eq!(page(&mut s, p), [5, 4, 3]);
-        // since_id: the newest page above (skips 3..=7).
+        // The newest page above it (since_id=2).
         let p = Page {
-            since_id: Some(2),
-            limit: Some(3),
-            ..Page::default()
+            lower: 3,
+            ..limit(3)
         };
         assert_eq!(page(&mut s, p), [10, 9, 8]);
-        // max_id bounds from above.
+        // Below an upper bound (max_id=5).
         let p = Page {
-            max_id: Some(5),
-            limit: Some(2),
-            ..Page::default()
+            upper: 5,
+            ..limit(2)
         };
         assert_eq!(page(&mut s, p), [4, 3]);
         let p = Page {
-            min_id: Some(10),
+            lower: 11,
+            from_lower: true,
             ..Page::default()
         };
         assert!(page(&mut s, p).is_empty());
-        // The limit is capped.
         let p = Page {
-            limit: Some(1000),
+            lower: NO_BOUND,
             ..Page::default()
         };
-        assert_eq!(keys(&s.page(Collection::Statuses, p, 4, |_| true)).len(), 4);
+        assert!(page(&mut s, p).is_empty());
+        assert!(page(&mut s, limit(0)).is_empty());
+        assert_eq!(s.keys(Collection::Statuses), (1..=10).collect::<Vec<_>>());
+        assert_eq!(
+            page_body(&s.page(Collection::Statuses, limit(2), |_| true)),
+            r#"[{"id":"10"},{"id":"9"}]"#
+        );
     }
 
     #[test]
@@ -195,29 +205,16 @@ mod tests {
         let mut s = store(1..=10);
         let odd = |f: &Facts| matches!(f, Facts::Any);
         let p = Page {
-            limit: Some(2),
+            limit: 2,
             ..Page::default()
         };
-        assert_eq!(keys(&s.page(Collection::Statuses, p, 40, odd)), [9, 7]);
+        assert_eq!(keys(&s.page(Collection::Statuses, p, odd)), [9, 7]);
         let p = Page {
-            min_id: Some(2),
-            limit: Some(2),
+            lower: 3,
+            from_lower: true,
+            limit: 2,
             ..Page::default()
         };
-        assert_eq!(keys(&s.page(Collection::Statuses, p, 40, odd)), [5, 3]);
-    }
-
-    #[test]
-    fn link_headers_name_both_ends() {
-        let mut s = store([5, 7, 9]);
-        let page = s.page(Collection::Statuses, Page::default(), 40, |_| true);
-        let keep = [("local".to_owned(), "true".to_owned())];
-        assert_eq!(
-            link_header(&page, "http://h/api/v1/timelines/public", &keep).unwrap(),
-            "<http://h/api/v1/timelines/public?local=true&max_id=5>; rel=\"next\", \
-             <http://h/api/v1/timelines/public?local=true&min_id=9>; rel=\"prev\""
-        );
-        assert_eq!(link_header(&[], "x", &[]), None);
-        assert_eq!(page_body(&page), r#"[{"id":"9"},{"id":"7"},{"id":"5"}]"#);
+        assert_eq!(keys(&s.page(Collection::Statuses, p, odd)), [5, 3]);
     }
 }

@@ -1,6 +1,7 @@
 //! The server on real loopback sockets, driven by raw clients.
 
 mod auth;
+mod dialects;
 mod publish;
 mod util;
 mod ws;
