@@ -25,8 +25,8 @@ impl Hint {
     pub(crate) fn for_key(key: &str) -> Hint {
         match key {
             "created_at" | "edited_at" | "updated_at" | "published_at" | "starts_at"
-            | "ends_at" | "expires_at" | "scheduled_at" | "last_status_at" | "verified_at"
-            | "action_taken_at" | "mute_expires_at" | "muting_expires_at" => Hint::Instant,
+            | "ends_at" | "expires_at" | "scheduled_at" | "last_status_at" | "action_taken_at"
+            | "mute_expires_at" | "muting_expires_at" => Hint::Instant,
             "day" => Hint::UnixDay,
             _ => Hint::Text,
         }

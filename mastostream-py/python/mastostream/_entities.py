@@ -261,7 +261,7 @@ class Field(AttribAccessDict):
 
     name: str
     value: str
-    verified_at: Optional[datetime]
+    verified_at: Optional[str]
 
 
 class AccountRole(AttribAccessDict):
