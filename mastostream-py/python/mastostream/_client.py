@@ -216,17 +216,10 @@ class Client:
         return self._stream(name, listener, run_async)
 
     def stream_local(
-        self,
-        listener: Any = None,
-        run_async: bool = False,
-        timeout: Any = None,
-        reconnect_async: bool = False,
-        reconnect_async_wait_sec: Any = None,
-        only_media: bool = False,
+        self, listener: Any = None, run_async: bool = False, only_media: bool = False, **_ignored: Any
     ) -> Any:
-        """This server's public statuses (``public:local``)."""
-        name = _public_stream_name(local=True, only_media=only_media)
-        return self._stream(name, listener, run_async)
+        """This server's public statuses (``public:local``): ``stream_public(local=True)``."""
+        return self.stream_public(listener, run_async, local=True, only_media=only_media)
 
     def stream_hashtag(
         self,
