@@ -15,6 +15,7 @@ count them. Needs ``mastostream`` and ``Mastodon.py`` installed.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 import time
 from typing import Callable, Iterator, Optional
@@ -145,7 +146,8 @@ def main() -> int:
     n, rate = measure(run_theirs, 0.0)
     assert n == n_same, f"Mastodon.py saw {n} events, mastostream {n_same}, on the same bytes"
     rows.append((f"mastostream handle_stream, first {n} events", n_same, rate_same))
-    rows.append((f"Mastodon.py {mastodon.__version__} handle_stream, first {n} events", n, rate))
+    version = importlib.metadata.version("Mastodon.py")
+    rows.append((f"Mastodon.py {version} handle_stream, first {n} events", n, rate))
     width = max(len(r[0]) for r in rows)
     for name, events, rate in rows:
         print(f"{name:<{width}}  {events:>8} events  {rate:>12,.0f} events/s")
