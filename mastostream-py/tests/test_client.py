@@ -241,25 +241,34 @@ def test_bad_arguments():
 
 
 def test_the_asyncio_iterator(fake):
-    async def publish_when_live(loop):
-        await loop.run_in_executor(None, wait_live, fake)
-        return [fake.publish_update(), fake.publish_update()]
+    async def publish_when_live(n):
+        await asyncio.get_running_loop().run_in_executor(None, wait_live, fake)
+        return [fake.publish_update() for _ in range(n)]
 
     async def main():
-        loop = asyncio.get_running_loop()
         stream = Client(fake.url).stream_local()
         async with stream:
-            it = stream.__aiter__()
-            # A wait that is cancelled loses nothing (the item it was waiting for is kept).
+            # No event exists before the publisher runs: this wait times out (cancelled).
             with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(it.__anext__(), 0.01)
-            publisher = asyncio.create_task(publish_when_live(loop))
+                await asyncio.wait_for(stream.__anext__(), 0.01)
+            publisher = asyncio.create_task(publish_when_live(2))
             got = []
             async for event in stream:
                 if event.kind == "update":
                     got.append(event.id)
                 if len(got) == 2:
                     break
+            assert got == await publisher
+            # Waits cancelled over and over lose nothing and duplicate nothing.
+            publisher = asyncio.create_task(publish_when_live(20))
+            got = []
+            while len(got) < 20:
+                try:
+                    event = await asyncio.wait_for(stream.__anext__(), 0.001)
+                except asyncio.TimeoutError:
+                    continue
+                if event.kind == "update":
+                    got.append(event.id)
             assert got == await publisher
         assert stream.is_closed()
         with pytest.raises(StopAsyncIteration):
