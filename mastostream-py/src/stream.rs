@@ -52,7 +52,7 @@ impl Shared {
 
 /// What one attempt to take an item gave.
 enum Take {
-    Item(Next),
+    Item(Box<Next>),
     End,
     /// Nothing within the wait (or a wake-up task holds the session).
     Pending,
@@ -93,7 +93,7 @@ impl Stream {
     fn take(&self, wait: Option<Duration>) -> Take {
         let mut st = self.shared.lock();
         if let Some(next) = st.ready.pop_front() {
-            return Take::Item(next);
+            return Take::Item(Box::new(next));
         }
         if st.ended {
             return Take::End;
@@ -116,7 +116,7 @@ impl Stream {
         let mut st = self.shared.lock();
         st.stream = Some(stream);
         match next {
-            Some(Some(next)) => Take::Item(next),
+            Some(Some(next)) => Take::Item(Box::new(next)),
             Some(None) => {
                 st.ended = true;
                 Take::End
@@ -164,7 +164,7 @@ impl Stream {
         loop {
             match py.detach(|| self.take(Some(SIGNAL_POLL))) {
                 Take::Item(next) => {
-                    if let Some(object) = self.hand_out(py, next)? {
+                    if let Some(object) = self.hand_out(py, *next)? {
                         return Ok(object);
                     }
                 }
@@ -180,7 +180,7 @@ impl Stream {
         loop {
             match self.take(None) {
                 Take::Item(next) => {
-                    if let Some(object) = self.hand_out(py, next)? {
+                    if let Some(object) = self.hand_out(py, *next)? {
                         return Ok(Some(object));
                     }
                 }
