@@ -185,3 +185,103 @@ fn check_rate_limit(head: &ResponseHead, spec: &RateLimit, wall: SystemTime) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+    use crate::head::Status;
+    use crate::values::{Coding, Location};
+    use crate::wire::Raw;
+    use mastostream_proto::http::HeadParser;
+
+    fn parse(bytes: Vec<u8>) -> ResponseHead {
+        let mut input = Bytes::from(bytes);
+        HeadParser::new(64 * 1024)
+            .parse(&mut input)
+            .unwrap()
+            .expect("a whole head")
+    }
+
+    /// The oracles accept what proto reads from generated heads, and would see a
+    /// difference: a head that says something else fails them.
+    #[test]
+    fn generated_heads_read_back() {
+        let wall = UNIX_EPOCH + Duration::from_secs(1_795_420_800);
+        let walls = [UNIX_EPOCH, wall];
+        let date = Date::from_unix(253_402_300_799);
+        for (retry_after, length) in [
+            (RetryAfter::Secs { n: u64::MAX }, Length::Twice),
+            (
+                RetryAfter::Digits {
+                    digits: Raw(vec![9; 60]),
+                },
+                Length::Value { n: 5 },
+            ),
+            (
+                RetryAfter::Imf { date: date.clone() },
+                Length::Conflicting { n: 1 },
+            ),
+            (
+                RetryAfter::Rfc850 { date: date.clone() },
+                Length::Negative { n: 0 },
+            ),
+            (
+                RetryAfter::FromNow { secs: -5 },
+                Length::Near { delta: -100 },
+            ),
+        ] {
+            let spec = Head {
+                status: Status::Any { code: 503 },
+                coding: Coding::GzipChunked,
+                length,
+                retry_after,
+                location: Location::Long {
+                    prefix: 2,
+                    len: 300,
+                },
+                rate_limit: RateLimit::Reset {
+                    remaining: 0,
+                    reset: Reset::Rfc3339 {
+                        date: date.clone(),
+                        frac: true,
+                        offset: Some(-61),
+                    },
+                },
+                filler: 100,
+                ..Head::simple(0, 1)
+            };
+            let head = parse(spec.bytes(10, wall));
+            check_any(&head, &walls);
+            check_generated(&head, &spec, 10, wall);
+            // Another status, or another length, and the check fails.
+            let other = Head {
+                status: Status::Any { code: 504 },
+                ..spec.clone()
+            };
+            let other = parse(other.bytes(10, wall));
+            let wrong = std::panic::catch_unwind(|| check_generated(&other, &spec, 10, wall));
+            assert!(wrong.is_err(), "a 504 read as {spec:?}");
+            if spec.length == Length::Twice {
+                let other = parse(spec.bytes(11, wall));
+                let wrong = std::panic::catch_unwind(|| check_generated(&other, &spec, 10, wall));
+                assert!(wrong.is_err(), "11 bytes read as 10");
+            }
+        }
+    }
+
+    #[test]
+    fn the_length_oracle_refuses_what_does_not_fit() {
+        let head =
+            |v: &str| parse(format!("HTTP/1.1 200 OK\r\nContent-Length: {v}\r\n\r\n").into_bytes());
+        assert_eq!(
+            content_length_oracle(&head("18446744073709551615")),
+            Some(Some(u64::MAX))
+        );
+        assert_eq!(content_length_oracle(&head("18446744073709551616")), None);
+        assert_eq!(content_length_oracle(&head("7, 7")), Some(Some(7)));
+        assert_eq!(content_length_oracle(&head("7, 8")), None);
+        assert_eq!(content_length_oracle(&head("+7")), None);
+        check_any(&head("000000000000000000000000007"), &[UNIX_EPOCH]);
+    }
+}
