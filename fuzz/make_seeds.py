@@ -7,9 +7,10 @@ CRLF lines, as `cargo run -p mastostream-testkit --bin gen-corpus -- --events 40
     python3 fuzz/make_seeds.py [capture.http]
 
 Each seed is the target's header bytes (limits, chunk-size seeds; for event_decode the
-event name's index) followed by the data. The session_ops seeds are scripted sessions
-encoded in that target's `arbitrary` format by `cargo +nightly run --example session_seeds`
-(which this script runs; it needs the nightly toolchain).
+event name's index; for http_head a mode byte) followed by the data. The session_ops seeds
+are scripted sessions, and some http_head seeds generated heads, encoded in the `wire`
+format by `cargo +nightly run --example session_seeds` (which this script runs; it needs
+the nightly toolchain).
 """
 import hashlib
 import json
@@ -30,8 +31,9 @@ EVENT_NAMES = [
 
 # Target -> list of header prefixes; each input is written once per header.
 HEADERS = {
-    # [limit, seed x3]: default limit / 64-byte limit; chunks of 7, 1, 200 bytes.
-    "http_head": [b"\x00\x06\x00\xc7", b"\x10\x06\x00\xc7"],
+    # [limit, seed x3, mode]: default limit / 64-byte limit; chunks of 7, 1, 200 bytes;
+    # raw bytes (the generated heads come from the session_seeds example).
+    "http_head": [b"\x00\x06\x00\xc7\x00", b"\x10\x06\x00\xc7\x00"],
     # [split_hi, split_lo, seed x3]
     "chunked_body": [b"\x00\x11\x02\x00\x3f"],
     # [max_line, max_event, seed x3]: default limits, then small ones.
@@ -103,9 +105,10 @@ def ws_seeds() -> None:
 
 
 def session_seeds() -> None:
+    """session_ops' scripted sessions and http_head's generated heads (named files)."""
     subprocess.run(
         ["cargo", "+nightly", "run", "--quiet", "--example", "session_seeds", "--",
-         str(FUZZ / "seeds" / "session_ops")],
+         str(FUZZ / "seeds" / "session_ops"), str(FUZZ / "seeds" / "http_head")],
         cwd=FUZZ, check=True,
     )
 

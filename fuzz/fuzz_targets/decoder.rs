@@ -10,24 +10,11 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use mastostream_fuzz::chunks;
+use mastostream_fuzz::{chunks, small_limits};
 use mastostream_proto::{Decoder, Frame, Limits};
 
 fn limits(bits: u8) -> Limits {
-    let d = Limits::default();
-    let pick = |bit: u8, small: usize, default: usize| {
-        if bits & (1 << bit) != 0 {
-            small
-        } else {
-            default
-        }
-    };
-    Limits {
-        max_head: pick(0, 64 + usize::from(bits >> 4) * 8, d.max_head),
-        max_line: pick(1, 1 + usize::from(bits >> 4) * 4, d.max_line),
-        max_event: pick(2, 1 + usize::from(bits >> 4) * 6, d.max_event),
-        max_error_body: pick(3, usize::from(bits >> 4), d.max_error_body),
-    }
+    small_limits(bits, [8, 4, 6, 1])
 }
 
 fn run(pieces: Vec<Bytes>, limits: Limits) -> Vec<Result<Frame, String>> {

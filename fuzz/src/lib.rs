@@ -1,5 +1,7 @@
 //! Helpers shared by the fuzz targets: turning fuzzer bytes into chunkings and limits, the
-//! SSE oracle, event ids and WebSocket payloads, and `session_ops`' operations.
+//! SSE oracle, event ids and WebSocket payloads, the structured-input format ([`wire`]),
+//! server-controlled values over their whole range ([`values`], [`head`]), and
+//! `session_ops`' harness ([`session`]).
 
 #![forbid(unsafe_code)]
 
@@ -7,7 +9,12 @@ use bytes::Bytes;
 use mastostream_proto::{Event, Id};
 use serde_json::Value;
 
+pub mod date;
+pub mod head;
+pub mod head_check;
 pub mod session;
+pub mod values;
+pub mod wire;
 
 /// Splits `data` into consecutive slices of one buffer, with sizes taken cyclically from
 /// `seeds` (each seed byte `s` is a chunk of `s + 1` bytes, so 1 to 256). No seeds: one chunk.
@@ -40,6 +47,28 @@ pub fn limit(byte: u8, default: usize) -> usize {
         default
     } else {
         usize::from(byte)
+    }
+}
+
+/// Parser limits from a fuzzer byte: each of bits 0–3 picks a small limit (instead of the
+/// default) for the head, line, event and error body; bits 4–7 are a scale `n`, and the
+/// small limits are `64 + n × steps[0]`, `1 + n × steps[1]`, `1 + n × steps[2]` and
+/// `n × steps[3]` bytes.
+pub fn small_limits(bits: u8, steps: [usize; 4]) -> mastostream_proto::Limits {
+    let d = mastostream_proto::Limits::default();
+    let n = usize::from(bits >> 4);
+    let pick = |bit: u8, small: usize, default: usize| {
+        if bits & (1 << bit) != 0 {
+            small
+        } else {
+            default
+        }
+    };
+    mastostream_proto::Limits {
+        max_head: pick(0, 64 + n * steps[0], d.max_head),
+        max_line: pick(1, 1 + n * steps[1], d.max_line),
+        max_event: pick(2, 1 + n * steps[2], d.max_event),
+        max_error_body: pick(3, n * steps[3], d.max_error_body),
     }
 }
 

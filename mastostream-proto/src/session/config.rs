@@ -142,7 +142,8 @@ pub struct SessionConfig {
     pub backoff: Backoff,
     /// The longest wait a server may ask for (`Retry-After`, SSE `retry:`): a longer one is
     /// capped, and the [`Item::Reconnecting`](super::Item::Reconnecting) item says so.
-    /// Default 15 minutes.
+    /// Default 15 minutes. Whatever it is set to, no wait is longer than about a century
+    /// (the longest a session keeps): a server asking for more is capped at that.
     pub max_server_delay: Duration,
     /// A stream that stayed up this long resets the backoff. Default 60 s.
     pub healthy_after: Duration,

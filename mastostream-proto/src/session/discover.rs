@@ -3,7 +3,8 @@
 //! same origin) and where it streams from (`GET /api/v2/instance`, then `/api/v1/instance`
 //! for older servers), falling back to the instance URL itself when neither names a
 //! streaming URL. What it learns decides the dialect ([`crate::dialect`]): the transport,
-//! where the token goes, how streams are chosen.
+//! where the token goes, how streams are chosen. A plain-text streaming URL named by a TLS
+//! instance is refused (the token would travel in clear text).
 
 use super::machine::{Session, State};
 
@@ -13,7 +14,7 @@ use super::{Item, StreamTransport};
 use crate::dialect::{Dialect, Software};
 use crate::error::{Error, ErrorKind};
 use crate::http::quoted;
-use crate::instance::Instance;
+use crate::instance::{Instance, UrlError};
 
 /// Where a session streams from, what it talks to, and how it learnt that.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,9 +124,16 @@ impl Discoverer {
             }
             _ => {}
         }
+        let tls = self.instance.is_tls();
         let found = result.and_then(|r| {
             let version = instance_version(&r);
-            parse_streaming_url(&r).map(|url| (url, version))
+            let url = parse_streaming_url(&r)?;
+            // The token goes to the streaming server: never in clear text when the instance
+            // itself is reached over TLS.
+            if url.as_ref().is_some_and(|u| tls && !u.is_tls()) {
+                return Err(ErrorKind::Url(UrlError::Downgrade).into());
+            }
+            Ok((url, version))
         });
         let (streaming, source, version) = match (&step, found) {
             (Step::V2, Ok((Some(url), v))) => (url, ServerSource::InstanceV2, v),
@@ -342,8 +350,48 @@ pub fn parse_streaming_url(response: &Response) -> Result<Option<Instance>, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::ResponseHead;
+    use crate::http::{ResponseHead, Token};
+    use crate::session::SessionConfig;
+    use crate::testing::Sim;
     use bytes::Bytes;
+    use std::time::Duration;
+
+    /// Found by `session_ops`: an `https` instance naming a `ws://` streaming server made
+    /// the session send the token there in clear text. Such an answer is refused like an
+    /// unreadable one: v1 is asked, then the instance itself is used.
+    #[test]
+    fn a_plain_text_streaming_server_for_a_tls_instance_is_refused() {
+        let instance = Instance::parse("https://m.example").unwrap();
+        let mut cfg = SessionConfig::new(instance, crate::Channel::User).token(Token::new("t"));
+        cfg.discover = true;
+        cfg.dialect = Some(Dialect::default()); // no NodeInfo request
+        cfg.catch_up.enabled = false;
+        let mut sim = Sim::new(cfg);
+        for (path, body) in [
+            (
+                "/api/v2/instance",
+                r#"{"configuration":{"urls":{"streaming":"ws://m.example"}}}"#,
+            ),
+            (
+                "/api/v1/instance",
+                r#"{"urls":{"streaming_api":"ws://m.example:4000"}}"#,
+            ),
+        ] {
+            let id = sim.until_connect(path, Duration::ZERO);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            sim.data(id, response);
+        }
+        let Some(Item::Discovered(server)) = sim.items.first() else {
+            panic!("{:?}", sim.items)
+        };
+        assert!(matches!(&server.source, ServerSource::Fallback(why) if why.contains("downgrade")));
+        assert_eq!(server.streaming.to_string(), "https://m.example");
+        sim.until_connect("/api/v1/streaming/user", Duration::ZERO);
+        assert!(sim.connects.iter().all(|(_, t, _)| t.tls && t.port == 443));
+    }
 
     fn response(status: u16, body: &'static str) -> Response {
         Response {

@@ -130,8 +130,8 @@ pub enum Item {
         error: Error,
         /// The server asked for a longer wait than
         /// [`SessionConfig::max_server_delay`](super::SessionConfig::max_server_delay)
-        /// (`Retry-After`, or an SSE `retry:` field): what it asked for. `delay` is the
-        /// cap.
+        /// (`Retry-After`, or an SSE `retry:` field), or than about a century (the longest
+        /// wait a session keeps): what it asked for. `delay` is the cap.
         capped: Option<Duration>,
     },
     /// Catch-up for one timeline finished; every missed item it holds was delivered

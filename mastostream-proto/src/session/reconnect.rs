@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::io::MAX_WAIT;
 use super::machine::capped;
 use super::transport::Phase;
 use super::{Backoff, Rng};
@@ -113,7 +114,9 @@ impl Reconnect {
 
     /// The delay before the next attempt, after one more failure: the backoff's, but no
     /// shorter than what the server asked for (`floor`, its `retry:`), which is capped at
-    /// `max_server`.
+    /// `max_server`. No delay is longer than [`MAX_WAIT`], the longest wait a session
+    /// keeps: what a server asks beyond it is capped too, so the delay announced is the
+    /// delay waited.
     pub(super) fn next_delay(
         &mut self,
         backoff: &Backoff,
@@ -123,9 +126,9 @@ impl Reconnect {
         self.failures = self.failures.saturating_add(1);
         let ours = backoff.delay(self.failures - 1, &mut self.rng);
         let asked = floor.max(self.server_retry.unwrap_or(Duration::ZERO));
-        let (server, capped) = capped(asked, max_server);
+        let (server, capped) = capped(asked, max_server.min(MAX_WAIT));
         Delay {
-            delay: ours.max(server),
+            delay: ours.max(server).min(MAX_WAIT),
             capped,
         }
     }
@@ -287,6 +290,31 @@ mod tests {
         );
         assert_eq!(d.delay, Duration::from_secs(900));
         assert!(d.capped.is_some());
+    }
+
+    /// Found by `session_ops`: with an unbounded `max_server_delay`, a `Retry-After` of
+    /// `u64::MAX` seconds was announced as such while the session reconnected after a
+    /// century (its longest wait); a backoff whose `max` is unbounded did the same.
+    #[test]
+    fn delays_beyond_the_longest_wait_are_capped_and_say_so() {
+        let asked = Duration::from_secs(u64::MAX);
+        let d = Reconnect::new(1).next_delay(&Backoff::default(), asked, Duration::MAX);
+        assert_eq!(d.delay, MAX_WAIT);
+        assert_eq!(d.capped, Some(asked));
+        let just = MAX_WAIT;
+        let d = Reconnect::new(1).next_delay(&Backoff::default(), just, Duration::MAX);
+        assert_eq!((d.delay, d.capped), (MAX_WAIT, None));
+        let huge = Backoff {
+            min: Duration::MAX,
+            initial: Duration::from_secs(u64::MAX),
+            max: Duration::MAX,
+            max_attempts: None,
+        };
+        let mut r = Reconnect::new(1);
+        for _ in 0..40 {
+            let d = r.next_delay(&huge, Duration::ZERO, Duration::MAX);
+            assert_eq!((d.delay, d.capped), (MAX_WAIT, None));
+        }
     }
 
     #[test]

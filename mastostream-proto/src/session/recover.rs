@@ -284,19 +284,21 @@ impl Session {
     }
 
     /// The fetch timers: a request that took too long fails; a wait imposed by the server
-    /// ends.
+    /// ends (and is forgotten, even when a request went out meanwhile, as discovery's
+    /// does, so that no deadline stays behind in the past).
     pub(super) fn fetch_timeout(&mut self) {
+        let waited = self.fetch.not_before.is_some_and(|at| at <= self.now);
+        if waited {
+            self.fetch.not_before = None;
+        }
         match &self.fetch.current {
             Some(f) if f.transport.deadline() <= self.now => {
                 let e = f.transport.timeout_error();
                 self.fetched(Err(e));
             }
             Some(_) => {}
-            None => {
-                if self.fetch.not_before.is_some_and(|at| at <= self.now) {
-                    self.next_fetch();
-                }
-            }
+            None if waited => self.next_fetch(),
+            None => {}
         }
     }
 
@@ -348,7 +350,10 @@ impl Session {
                 .duration_since(self.wall_now())
                 .unwrap_or(Duration::ZERO)
                 .min(self.cfg.max_server_delay);
-            self.fetch.not_before = Some(after(self.now, wait));
+            // A reset already past (or a zero cap) is no wait: no timer for it.
+            if !wait.is_zero() {
+                self.fetch.not_before = Some(after(self.now, wait));
+            }
         }
     }
 
@@ -523,4 +528,62 @@ fn min_id_of(url: &str) -> Option<crate::Id> {
         .find_map(|kv| kv.strip_prefix("min_id="))
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(crate::Id::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::Channel;
+    use crate::session::{Instance, SessionConfig};
+    use crate::testing::{Sim, json_response};
+
+    const STREAMING: &str = r#"{"configuration":{"urls":{"streaming":"wss://m.example"}}}"#;
+
+    fn discovering(max_server_delay: Duration) -> Sim {
+        let instance = Instance::parse("https://m.example").unwrap();
+        let mut cfg = SessionConfig::new(instance, Channel::User);
+        cfg.discover = true;
+        cfg.dialect = Some(crate::Dialect::default()); // straight to the instance endpoints
+        cfg.catch_up.enabled = false;
+        cfg.max_server_delay = max_server_delay;
+        Sim::new(cfg)
+    }
+
+    /// Found by `session_ops`: a spent rate limit with a reset already past (or a zero
+    /// `max_server_delay`) left a wait ending now, with nothing to wake up for: the next
+    /// `Wait` named a deadline that was not in the future.
+    #[test]
+    fn a_rate_limit_reset_in_the_past_sets_no_timer() {
+        let mut sim = discovering(Duration::from_secs(900));
+        let id = sim.until_connect("/api/v2/instance", Duration::ZERO);
+        let headers = "X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 2000-01-01T00:00:00.000Z\r\n";
+        sim.data(id, json_response("200 OK", STREAMING, headers));
+        assert!(
+            sim.deadline.is_some_and(|d| d > sim.now),
+            "{:?}",
+            sim.deadline
+        );
+        sim.advance(Duration::from_secs(60));
+    }
+
+    /// Found by `session_ops`: a rate-limit wait that ran out while discovery's next
+    /// request was in flight stayed behind; once discovery was over, the session's deadline
+    /// was that wait's end, in the past.
+    #[test]
+    fn a_rate_limit_wait_over_during_a_request_is_forgotten() {
+        let mut sim = discovering(Duration::from_secs(900));
+        let id = sim.until_connect("/api/v2/instance", Duration::ZERO);
+        // The simulation's wall clock starts at 2026-11-23 08:00:00 UTC: a reset 5 s on.
+        let headers = "X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 2026-11-23T08:00:05.000Z\r\n";
+        sim.data(id, json_response("429 Too Many Requests", "{}", headers));
+        sim.until_connect("/api/v1/instance", Duration::ZERO);
+        // v1 never answers: after its connect timeout, discovery falls back.
+        sim.advance(Duration::from_secs(30));
+        assert!(
+            sim.deadline.is_some_and(|d| d > sim.now),
+            "{:?}",
+            sim.deadline
+        );
+    }
 }

@@ -155,9 +155,12 @@ impl Session {
         }
     }
 
-    /// Removes a stream from a WebSocket session (unsubscribed now when live).
+    /// Removes a stream from a WebSocket session (unsubscribed now when live). Ignored for
+    /// SSE sessions, like [`subscribe`](Session::subscribe): their one stream is what they
+    /// connect to.
     pub(super) fn unsubscribe(&mut self, channel: &Channel) {
-        if !self.recovery.remove_route(channel) {
+        if self.cfg.transport != StreamTransport::WebSocket || !self.recovery.remove_route(channel)
+        {
             return;
         }
         self.status_changed();
@@ -301,4 +304,34 @@ fn blamed(pending: &mut VecDeque<(Channel, Instant)>, error: &str) -> Option<Cha
         (!pending.is_empty()).then_some(0)
     };
     at.and_then(|i| pending.remove(i)).map(|(c, _)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::Channel;
+    use crate::session::{Command, Input, Instance, SessionConfig};
+    use crate::testing::Sim;
+
+    /// Found by `session_ops`: unsubscribing an SSE session's one stream removed it, and
+    /// the next reconnect found nothing to connect to: no transport, no deadline, never
+    /// finished. SSE sessions ignore it, as they ignore `Subscribe`.
+    #[test]
+    fn an_sse_session_keeps_its_stream_when_told_to_unsubscribe() {
+        let instance = Instance::parse("https://m.example").unwrap();
+        let mut cfg = SessionConfig::new(instance, Channel::Direct);
+        cfg.catch_up.enabled = false;
+        let mut sim = Sim::new(cfg);
+        let path = "/api/v1/streaming/direct";
+        let first = sim.go_live(path);
+        sim.input(Input::Command(Command::Unsubscribe(Channel::Direct)));
+        assert_eq!(
+            sim.session.subscriptions().collect::<Vec<_>>(),
+            [&Channel::Direct]
+        );
+        sim.eof(first);
+        let again = sim.until_connect(path, Duration::from_secs(120));
+        assert_ne!(again, first);
+    }
 }
