@@ -98,6 +98,7 @@
 mod client;
 mod control;
 mod driver;
+pub mod facade;
 mod link;
 mod runtime;
 mod stream;

@@ -123,27 +123,7 @@
 pub mod blocking;
 mod runtime;
 
-pub use mastostream_client::{
-    Backoff, Callbacks, CatchUpConfig, CertificateDer, Channel, ConfigError, Error, ErrorKind,
-    Event, Gap, GapReason, HealthReport, Id, Instance, Item, Listener, PublicScope, Server,
-    ServerSource, SessionConfig, StreamControl, StreamEvent, StreamHandle, StreamTransport,
-    Timeline, Timeouts, dispatch, proto,
-};
+pub use mastostream_client::facade::*;
 pub use runtime::Smol;
 
-/// A Mastodon streaming client on smol (see [`mastostream_client::Client`]).
-pub type Client = mastostream_client::Client<Smol>;
-
-/// A stream on smol: an SSE stream or a WebSocket carrying several (see
-/// [`mastostream_client::EventStream`]).
-pub type EventStream = mastostream_client::EventStream<Smol>;
-
-/// The WebSocket stream: since one type serves both transports, the same as
-/// [`EventStream`] (the name is kept for code written against 0.1).
-pub type WsStream = EventStream;
-
-/// A WebSocket stream's background handle: the same as [`StreamHandle`].
-pub type WsHandle = StreamHandle;
-
-/// A WebSocket stream's controller: the same as [`StreamControl`].
-pub type WsController = StreamControl;
+mastostream_client::runtime_types!(Smol, "smol");

@@ -1,23 +1,12 @@
 //! Token hygiene (`mastostream_testkit::suite`'s token tests) on smol: alone in this test
 //! binary, so that tracing's per-callsite cache sees only these tests' subscribers.
 
-use mastostream_smol::Smol;
-use std::future::Future;
-
-use mastostream_testkit::suite;
-
-fn run<F: Future<Output = suite::Outcome>>(test: impl FnOnce(Smol) -> F) {
-    if let Err(e) = smol::block_on(test(Smol)) {
-        panic!("{e}");
-    }
+fn run(name: &str) {
+    let outcome = smol::block_on(mastostream_testkit::suite::run(
+        mastostream_smol::Smol,
+        name,
+    ));
+    outcome.unwrap_or_else(|e| panic!("{name}: {e}"));
 }
 
-#[test]
-fn the_token_never_leaks_over_sse() {
-    run(suite::token_never_leaks_sse);
-}
-
-#[test]
-fn the_token_never_leaks_over_a_websocket() {
-    run(suite::token_never_leaks_websocket);
-}
+mastostream_testkit::token_tests!(run);

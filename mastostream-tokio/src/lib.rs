@@ -120,29 +120,7 @@
 
 mod runtime;
 
-pub use mastostream_client::{
-    Backoff, Callbacks, CatchUpConfig, CertificateDer, Channel, ConfigError, Error, ErrorKind,
-    Event, Gap, GapReason, HealthReport, Id, Instance, Item, Listener, PublicScope, Server,
-    ServerSource, SessionConfig, StreamControl, StreamEvent, StreamHandle, StreamTransport,
-    Timeline, Timeouts, dispatch, proto,
-};
+pub use mastostream_client::facade::*;
 pub use runtime::Tokio;
 
-/// A Mastodon streaming client on tokio (see [`mastostream_client::Client`]).
-pub type Client = mastostream_client::Client<Tokio>;
-
-/// A stream on tokio: an SSE stream or a WebSocket carrying several (see
-/// [`mastostream_client::EventStream`]).
-pub type EventStream = mastostream_client::EventStream<Tokio>;
-
-/// The WebSocket stream: since one type serves both transports, the same as
-/// [`EventStream`] (the name is kept for code written against 0.1).
-pub type WsStream = EventStream;
-
-/// A WebSocket stream's background handle: the same as [`StreamHandle`] (the name is
-/// kept for code written against 0.1).
-pub type WsHandle = StreamHandle;
-
-/// A WebSocket stream's controller: the same as [`StreamControl`] (the name is kept for
-/// code written against 0.1).
-pub type WsController = StreamControl;
+mastostream_client::runtime_types!(Tokio, "tokio");

@@ -1,27 +1,16 @@
 //! Token hygiene (`mastostream_testkit::suite`'s token tests) on tokio: alone in this test
 //! binary, so that tracing's per-callsite cache sees only these tests' subscribers.
 
-use std::future::Future;
-
-use mastostream_testkit::suite;
-use mastostream_tokio::Tokio;
-
-fn run<F: Future<Output = suite::Outcome>>(test: impl FnOnce(Tokio) -> F) {
+fn run(name: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    if let Err(e) = rt.block_on(test(Tokio)) {
-        panic!("{e}");
-    }
+    let outcome = rt.block_on(mastostream_testkit::suite::run(
+        mastostream_tokio::Tokio,
+        name,
+    ));
+    outcome.unwrap_or_else(|e| panic!("{name}: {e}"));
 }
 
-#[test]
-fn the_token_never_leaks_over_sse() {
-    run(suite::token_never_leaks_sse);
-}
-
-#[test]
-fn the_token_never_leaks_over_a_websocket() {
-    run(suite::token_never_leaks_websocket);
-}
+mastostream_testkit::token_tests!(run);

@@ -99,6 +99,19 @@ macro_rules! suite_tests {
     };
 }
 
+/// The token-hygiene tests for a runtime, meant for a test binary of their own (see the
+/// `token` module): `$run` is a function `fn(name: &str)` that runs [`run`] with that name
+/// on that runtime and panics on failure.
+#[macro_export]
+macro_rules! token_tests {
+    ($run:path) => {
+        $crate::suite_tests!(@each $run, [
+            the_token_never_leaks_over_sse,
+            the_token_never_leaks_over_a_websocket,
+        ]);
+    };
+}
+
 /// Runs the suite test `name` on `rt`.
 pub async fn run<R: Runtime + Default>(rt: R, name: &str) -> Outcome {
     match name {
@@ -112,6 +125,8 @@ pub async fn run<R: Runtime + Default>(rt: R, name: &str) -> Outcome {
         "websocket_close_sends_a_close_frame_first" => ws_close_frame(rt).await,
         "websocket_drop_still_sends_a_close_frame" => ws_drop_close_frame(rt).await,
         "websocket_close_during_the_upgrade_needs_no_grace" => ws_close_during_upgrade(rt).await,
+        "the_token_never_leaks_over_sse" => token_never_leaks_sse(rt).await,
+        "the_token_never_leaks_over_a_websocket" => token_never_leaks_websocket(rt).await,
         other => Err(format!("no suite test named {other}")),
     }
 }
