@@ -12,7 +12,7 @@ use super::hostile_http::{bad_payloads, reasons_are};
 use super::{Outcome, ensure};
 use crate::hostile::{
     Behaviour, Canned, CloseFrame, Connection, Garbage, HostileOptions, Listener, Location,
-    MAX_FRAME_LEN, Pace, WsBehaviour,
+    LyingLength, MAX_FRAME_LEN, Pace, WsBehaviour,
 };
 
 /// Queues `bad` (one connection each); the WebSocket client must fail each with a reason
@@ -64,7 +64,9 @@ pub async fn ws_frame_claiming_2_63_bytes<R: Runtime + Default>(rt: R) -> Outcom
 pub async fn ws_endless_fragments<R: Runtime + Default>(rt: R) -> Outcome {
     const EVENT: usize = 64 * 1024;
     let bad = vec![Behaviour::Ws(WsBehaviour::EndlessFragments)];
-    let want = ["connection error: WebSocket: Space limit exceeded: Message too long: *"];
+    // 33 fragments of 4 KiB: the first past the limit.
+    let want =
+        ["connection error: WebSocket: Space limit exceeded: Message too long: 135168 > 131072"];
     let conns = each_fails(rt, bad, EVENT, &want).await?;
     ensure(closes(&conns) == [Some(Some(1009))], || {
         format!("close frames {:?}", closes(&conns))
@@ -235,15 +237,19 @@ pub async fn ws_hostile_http_answers<R: Runtime + Default>(rt: R) -> Outcome {
         Behaviour::EndlessStatusLine,
         Behaviour::EndlessHeaders,
         Behaviour::Garbage(Garbage::Random { len: 4096, seed: 9 }),
+        Behaviour::ContentLength(LyingLength::Absurd),
         Behaviour::retry_after(503, "9999999999999999999"),
     ]);
     let max = Duration::from_secs(600);
     let mut w = h.ws(move |c| c.max_server_delay = max)?;
     w.good_event().await?;
     let want = [
-        "connect failed: WebSocket: *",
-        "connect failed: WebSocket: *",
-        "connect failed: WebSocket: *",
+        // tungstenite's guard on upgrade answers: 64 KiB at most.
+        "connect failed: WebSocket: Attack attempt detected",
+        "connect failed: WebSocket: Space limit exceeded: Too many headers",
+        "connect failed: WebSocket: WebSocket protocol error: httparse error: invalid HTTP version",
+        // What arrived of the body is quoted, bounded and escaped, whatever its length says.
+        "WebSocket upgrade refused: 200 OK: :)\\u{a}event: update\\u{a}data: {*",
         "WebSocket upgrade refused: 503 Service Unavailable (Retry-After 9999999999999999999 s): Service Unavailable (expected 101 Switching Protocols)",
     ];
     reasons_are("HTTP trouble", &w.retry_reasons(), &want)?;
