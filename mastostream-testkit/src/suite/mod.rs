@@ -2,6 +2,17 @@
 //! [`Runtime`], and each adapter's test file expands [`suite_tests!`](crate::suite_tests)
 //! with its runtime. Every wait is bounded ([`wait_for`]) and fails naming what it waited
 //! for; no test measures time.
+//!
+//! The hostile-server suite ([`hostile_tests!`](crate::hostile_tests)) runs the client
+//! against [`hostile`](crate::hostile) servers, on real loopback TCP (and TLS where it
+//! matters), over SSE and WebSocket: heads, bodies and lengths that lie or never end,
+//! garbage, slow drips, bad payloads, hostile WebSocket frames, non-101 answers, redirects,
+//! absurd `Retry-After` values, a hand-framed well-behaved WebSocket peer, and a 1 GiB
+//! flood at a slow consumer. Each test checks the reason the client gives (the error's
+//! text), whether it retried or stopped, the good event after the bad ones, the limits it
+//! reported, and ([`checked`]) that nothing panicked. The client's clock is paused
+//! ([`Paused`](mastostream_client::testing::Paused)): backoff, head timeouts and capped
+//! waits pass only when a test says so.
 
 mod backpressure;
 mod client;
