@@ -308,12 +308,7 @@ pub async fn sse_html_page<R: Runtime + Default>(rt: R) -> Outcome {
     reasons_are("HTML", &w.retry_reasons(), &want)
 }
 
-/// Payloads that are not UTF-8, or JSON nested 100,000 deep, then the good update, on
-/// one connection each (over SSE or WebSocket: `ws`). Invalid UTF-8 is one malformed item
-/// with its reason (over WebSocket, where a text frame cannot carry it, a lone surrogate
-/// escape: bad JSON). The nesting sits in a field a status does not have: it is skipped
-/// without recursion (no stack overflow, no depth to reach) and the status is delivered.
-/// Then the good event, on the same connection.
+/// [`sse_bad_payloads`] over SSE or WebSocket (`ws`).
 pub(crate) async fn bad_payloads<R: Runtime + Default>(rt: R, ws: bool) -> Outcome {
     let h = Hostile::start(rt, HostileOptions::default());
     let bad = [
@@ -365,7 +360,12 @@ pub(crate) async fn bad_payloads<R: Runtime + Default>(rt: R, ws: bool) -> Outco
     })
 }
 
-/// [`bad_payloads`] over SSE.
+/// Payloads that are not UTF-8, or JSON nested 100,000 deep, then the good update, on
+/// one connection each (over SSE or WebSocket: `ws`). Invalid UTF-8 is one malformed item
+/// with its reason (over WebSocket, where a text frame cannot carry it, a lone surrogate
+/// escape: bad JSON). The nesting sits in a field a status does not have: it is skipped
+/// without recursion (no stack overflow, no depth to reach) and the status is delivered.
+/// Then the good event, on the same connection.
 pub async fn sse_bad_payloads<R: Runtime + Default>(rt: R) -> Outcome {
     bad_payloads(rt, false).await
 }

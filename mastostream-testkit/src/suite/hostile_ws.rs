@@ -282,7 +282,8 @@ pub async fn ws_slow_drip<R: Runtime + Default>(rt: R) -> Outcome {
     w.drip_the_rest(&h.server).await
 }
 
-/// [`bad_payloads`] over WebSocket.
+/// [`sse_bad_payloads`](super::sse_bad_payloads) over WebSocket: the same payloads, invalid
+/// UTF-8 as a lone surrogate escape (a text frame cannot carry it), which is bad JSON.
 pub async fn ws_bad_payloads<R: Runtime + Default>(rt: R) -> Outcome {
     bad_payloads(rt, true).await
 }
