@@ -59,11 +59,6 @@ impl Control {
         Some(command)
     }
 
-    /// Whether a command waits.
-    pub(crate) fn has_command(&self) -> bool {
-        !self.lock().pending.is_empty()
-    }
-
     /// A listener woken by the next command.
     pub(crate) fn listen(&self) -> EventListener {
         self.event.listen()
@@ -130,6 +125,9 @@ mod tests {
         c.end();
         assert!(!c.is_receiving());
         c.command(Command::Close);
-        assert!(!c.has_command(), "commands after the end go nowhere");
+        assert!(
+            c.take_command().is_none(),
+            "commands after the end go nowhere"
+        );
     }
 }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use mastostream_proto::session::{
 use rustls::ClientConfig;
 
 use crate::control::Control;
-use crate::link::{self, Outgoing, REPORT_CAPACITY, Report, Reporter};
+use crate::link::{self, Backlog, Outgoing, REPORT_CAPACITY, Report, Reporter};
 use crate::runtime::{AsyncTimer, Runtime};
 use crate::websocket;
 
@@ -42,7 +41,7 @@ pub(crate) struct Driver<M, R: Runtime> {
     tx: Sender<Report>,
     rx: Receiver<Report>,
     /// Transports held back by a full report channel (see `link`).
-    backlog: Arc<AtomicUsize>,
+    backlog: Arc<Backlog>,
     control: Arc<Control>,
     timer: Pin<Box<dyn AsyncTimer>>,
     grace: Duration,
@@ -61,6 +60,7 @@ impl<M, R: Runtime> std::fmt::Debug for Driver<M, R> {
 /// What woke the driver.
 enum Wake {
     Input(Report),
+    /// A command came, or a transport stopped being held back: look again.
     Asked,
     Deadline,
 }
@@ -84,7 +84,7 @@ impl<M: Machine, R: Runtime> Driver<M, R> {
             links: HashMap::new(),
             tx,
             rx,
-            backlog: Arc::new(AtomicUsize::new(0)),
+            backlog: Arc::new(Backlog::default()),
             control,
             timer,
             grace,
@@ -146,20 +146,22 @@ impl<M: Machine, R: Runtime> Driver<M, R> {
     /// deadline (unless a transport is held back: its input is older than the deadline).
     async fn wait(&mut self, deadline: Option<Instant>) -> (Input, Instant) {
         loop {
+            // Listen before looking: a command, or a transport let go, after the checks
+            // below wakes the wait at the end.
+            let asked = self.control.listen();
+            let released = self.backlog.listen();
+            // Read before the channel: a transport lets go only once its last report is in
+            // the channel, so one that let go after this read has its report seen below.
+            let held = self.backlog.is_held();
             if let Ok(report) = self.rx.try_recv() {
                 return report;
             }
             if let Some(command) = self.control.take_command() {
                 return (Input::Command(command), self.rt.now());
             }
-            let held = self.backlog.load(Ordering::SeqCst) > 0;
             let now = self.rt.now();
             if !held && deadline.is_some_and(|d| d <= now) {
                 return (Input::Timeout, now);
-            }
-            let asked = self.control.listen();
-            if self.control.has_command() {
-                continue;
             }
             let timed = match deadline {
                 Some(at) if !held => {
@@ -169,13 +171,13 @@ impl<M: Machine, R: Runtime> Driver<M, R> {
                 _ => false,
             };
             let mut recv = std::pin::pin!(self.rx.recv());
-            let mut asked = std::pin::pin!(asked);
+            let (mut asked, mut released) = (std::pin::pin!(asked), std::pin::pin!(released));
             let timer = &mut self.timer;
             let wake = poll_fn(|cx| {
                 if let Poll::Ready(Ok(report)) = recv.as_mut().poll(cx) {
                     return Poll::Ready(Wake::Input(report));
                 }
-                if asked.as_mut().poll(cx).is_ready() {
+                if asked.as_mut().poll(cx).is_ready() || released.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Wake::Asked);
                 }
                 if timed && timer.as_mut().poll(cx).is_ready() {
@@ -270,5 +272,96 @@ impl<M, R: Runtime> Drop for Driver<M, R> {
                 link.abort.abort();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::runtime::BoxFuture;
+
+    /// Just enough runtime: a clock. Its timers never fire and it runs no task, so only
+    /// a deadline already past, seen when the driver looks, can end a wait.
+    #[derive(Clone, Debug)]
+    struct Rt;
+
+    #[derive(Debug)]
+    struct Never;
+
+    impl AsyncTimer for Never {
+        fn reset(self: Pin<&mut Self>, _: Instant) {}
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Pending
+        }
+    }
+
+    impl Runtime for Rt {
+        type Tcp = futures_util::io::Cursor<Vec<u8>>;
+        fn connect(&self, _: String, _: u16) -> BoxFuture<io::Result<Self::Tcp>> {
+            Box::pin(async { Err(io::ErrorKind::Unsupported.into()) })
+        }
+        fn timer(&self, _: Instant) -> Pin<Box<dyn AsyncTimer>> {
+            Box::pin(Never)
+        }
+        fn spawn(&self, _: BoxFuture<()>) {}
+        fn now(&self) -> Instant {
+            Instant::now()
+        }
+    }
+
+    /// A machine whose deadline has passed: it finishes once told so.
+    struct Due {
+        deadline: Instant,
+        timed_out: bool,
+    }
+
+    impl Machine for Due {
+        fn handle_input(&mut self, input: Input, _: Instant) {
+            self.timed_out |= matches!(input, Input::Timeout);
+        }
+        fn poll_output(&mut self) -> Output {
+            if self.timed_out {
+                Output::Finished(Ok(()))
+            } else {
+                Output::Wait {
+                    deadline: Some(self.deadline),
+                }
+            }
+        }
+        fn is_finished(&self) -> bool {
+            self.timed_out
+        }
+    }
+
+    #[test]
+    fn a_transport_that_stops_being_held_back_lets_the_deadline_fire() {
+        let machine = Due {
+            deadline: Instant::now(),
+            timed_out: false,
+        };
+        let tls = crate::tls::config(&[], false).unwrap();
+        let control = Arc::new(Control::default());
+        let mut driver = Driver::new(machine, Rt, tls, control, Duration::from_secs(1));
+        // A transport is held back (the application was slow): no deadline fires.
+        driver.backlog.hold();
+        let backlog = driver.backlog.clone();
+        let mut next = Box::pin(driver.next());
+        assert!((&mut next).now_or_never().is_none(), "waiting while held");
+        // The transport is closed (or drained): the driver must wake for its deadline,
+        // though nothing else happens.
+        backlog.release();
+        let bound = async_io::Timer::after(Duration::from_secs(10)).map(drop);
+        let ended = smol::block_on(futures_util::future::select(next, Box::pin(bound)));
+        let ended = match ended {
+            futures_util::future::Either::Left((end, _)) => end.is_none(),
+            futures_util::future::Either::Right(_) => false,
+        };
+        assert!(ended, "the deadline fired once the transport let go");
     }
 }

@@ -5,14 +5,17 @@
 //! is slow to take items, the driver stops draining it, a transport's report waits, the
 //! transport stops reading, and the kernel's socket buffers fill until the server's writes
 //! block (TCP backpressure): memory stays bounded. While a transport is held back this way
-//! it counts in a shared `backlog`, and the driver fires no deadline meanwhile (the
+//! it counts in a shared [`Backlog`], and the driver fires no deadline meanwhile (the
 //! connection was not silent, the application was busy); once the transport has read
 //! everything that waited, it reports [`Input::Drained`] and the session restarts its idle
-//! timer from there.
+//! timer from there. A transport that stops being held back (drained, or closed while
+//! held) wakes the driver, whose deadline counts again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+use event_listener::{Event, EventListener};
 
 use async_channel::{Receiver, Sender, TrySendError};
 use bytes::{Bytes, BytesMut};
@@ -44,23 +47,47 @@ pub(crate) enum Outgoing {
 /// An input and the time it happened.
 pub(crate) type Report = (Input, Instant);
 
+/// How many transports are held back by a full report channel, and a wake-up for the
+/// driver whenever one stops being held.
+#[derive(Debug, Default)]
+pub(crate) struct Backlog {
+    held: AtomicUsize,
+    released: Event,
+}
+
+impl Backlog {
+    /// Whether any transport is held back now.
+    pub(crate) fn is_held(&self) -> bool {
+        self.held.load(Ordering::SeqCst) > 0
+    }
+
+    /// A listener woken the next time a transport stops being held back.
+    pub(crate) fn listen(&self) -> EventListener {
+        self.released.listen()
+    }
+
+    pub(crate) fn hold(&self) {
+        self.held.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn release(&self) {
+        self.held.fetch_sub(1, Ordering::SeqCst);
+        self.released.notify(usize::MAX);
+    }
+}
+
 /// A transport's side of the channel to the driver, with backpressure accounting.
 pub(crate) struct Reporter<R> {
     tx: Sender<Report>,
     rt: R,
     id: TransportId,
-    backlog: Arc<AtomicUsize>,
+    backlog: Arc<Backlog>,
     /// Whether this transport is held back (counted in `backlog`).
     held: bool,
 }
 
 impl<R: Runtime> Reporter<R> {
-    pub(crate) fn new(
-        tx: Sender<Report>,
-        rt: R,
-        id: TransportId,
-        backlog: Arc<AtomicUsize>,
-    ) -> Self {
+    pub(crate) fn new(tx: Sender<Report>, rt: R, id: TransportId, backlog: Arc<Backlog>) -> Self {
         Reporter {
             tx,
             rt,
@@ -88,7 +115,7 @@ impl<R: Runtime> Reporter<R> {
             Err(TrySendError::Full(report)) => {
                 if !self.held {
                     self.held = true;
-                    self.backlog.fetch_add(1, Ordering::SeqCst);
+                    self.backlog.hold();
                 }
                 self.tx.send(report).await.is_ok()
             }
@@ -109,15 +136,16 @@ impl<R: Runtime> Reporter<R> {
 
     fn release(&mut self) {
         if std::mem::take(&mut self.held) {
-            self.backlog.fetch_sub(1, Ordering::SeqCst);
+            self.backlog.release();
         }
     }
 }
 
 impl<R> Drop for Reporter<R> {
+    /// A transport closed while held back (the session gave up on it) lets go too.
     fn drop(&mut self) {
         if self.held {
-            self.backlog.fetch_sub(1, Ordering::SeqCst);
+            self.backlog.release();
         }
     }
 }

@@ -85,7 +85,7 @@ where
         if report.is_held() {
             // Held back until now: take what is already there before saying so.
             if let Some(next) = ws.next().now_or_never() {
-                match on_message(next, report).await {
+                match on_message(next, &mut ws, report).await {
                     Some(end) => return end,
                     None => continue,
                 }
@@ -106,7 +106,7 @@ where
         match select(std::pin::pin!(write), ws.next()).await {
             Either::Left((out, _)) => match out {
                 Some(Outgoing::Text(text)) => {
-                    if let Err(e) = ws.send(Message::text(text)).await {
+                    if let Err(e) = send_text(&mut ws, text).await {
                         return Some(Input::Failed(id, ws_error(e)));
                     }
                 }
@@ -119,7 +119,7 @@ where
                 None => writing = false,
             },
             Either::Right((next, _)) => {
-                if let Some(end) = on_message(next, report).await {
+                if let Some(end) = on_message(next, &mut ws, report).await {
                     return end;
                 }
             }
@@ -129,14 +129,30 @@ where
 
 /// Reports one message. `Some(end)` when the connection is over (`Some(None)`: the driver
 /// is gone).
-async fn on_message<R: Runtime>(
+async fn on_message<R: Runtime, S>(
     next: Option<Result<Message, tungstenite::Error>>,
+    ws: &mut WebSocketStream<S>,
     report: &mut Reporter<R>,
-) -> Option<Option<Input>> {
+) -> Option<Option<Input>>
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+{
     let id = report.id();
     let input = match next {
         None => return Some(Some(Input::Eof(id))),
-        Some(Err(e)) => return Some(Some(Input::Failed(id, ws_error(e)))),
+        Some(Err(e)) => {
+            // RFC 6455 §7.1.7: a connection failed for what the peer sent gets a close
+            // frame saying why, if the socket takes it at once (never a wait on a peer
+            // that does not read).
+            if let Some(code) = failure_code(&e) {
+                let frame = CloseFrame {
+                    code: CloseCode::from(code),
+                    reason: "".into(),
+                };
+                let _ = ws.close(Some(frame)).now_or_never();
+            }
+            return Some(Some(Input::Failed(id, ws_error(e))));
+        }
         Some(Ok(Message::Text(text))) => Input::WsMessage(id, Bytes::from(text)),
         // The server's close frame: tungstenite queued the reply, which the next read
         // flushes; the session decides what follows.
@@ -153,6 +169,20 @@ async fn on_message<R: Runtime>(
     }
 }
 
+/// Sends a text message. After the server's close frame the text is moot and not sent,
+/// but that is no failure: the session, told of the close, asks for the handshake next,
+/// and the server still gets its reply.
+async fn send_text<S>(ws: &mut WebSocketStream<S>, text: String) -> Result<(), tungstenite::Error>
+where
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
+{
+    use tungstenite::error::ProtocolError;
+    match ws.send(Message::text(text)).await {
+        Err(tungstenite::Error::Protocol(ProtocolError::SendAfterClosing)) => Ok(()),
+        other => other,
+    }
+}
+
 /// The close handshake: a close frame with `code` (or the reply to the server's), then
 /// whatever the server still sends until it closes too, so that no unread data turns the
 /// socket's end into a reset. The session bounds how long this may take.
@@ -164,9 +194,11 @@ where
         code: CloseCode::from(code),
         reason: "".into(),
     };
-    if ws.close(Some(frame)).await.is_ok() {
-        while let Some(Ok(_)) = ws.next().await {}
-    }
+    // After the server's close frame, tungstenite has queued the reply and refuses a close
+    // of ours (`SendAfterClosing`): the reads below send that reply first. After a broken
+    // connection they end at once.
+    let _ = ws.close(Some(frame)).await;
+    while let Some(Ok(_)) = ws.next().await {}
 }
 
 /// The upgrade request: the session's URL and headers (the token in `Authorization`,
@@ -214,6 +246,21 @@ fn rejected(response: Response, max_body: usize) -> (ResponseHead, Bytes) {
     (head, Bytes::from(body))
 }
 
+/// The close code (RFC 6455 §7.4.1) for a failure caused by what the peer sent: `1009`
+/// for a frame or message over the limits, `1007` for text that is not UTF-8, `1002` for
+/// other protocol violations; `None` when the connection itself failed.
+fn failure_code(e: &tungstenite::Error) -> Option<u16> {
+    use tungstenite::Error as E;
+    use tungstenite::error::ProtocolError as P;
+    match e {
+        E::Capacity(_) => Some(1009),
+        E::Utf8(_) => Some(1007),
+        E::Protocol(P::ResetWithoutClosingHandshake | P::SendAfterClosing) => None,
+        E::Protocol(_) => Some(1002),
+        _ => None,
+    }
+}
+
 fn ws_error(e: tungstenite::Error) -> TransportError {
     use tungstenite::Error as E;
     let kind = match &e {
@@ -223,4 +270,79 @@ fn ws_error(e: tungstenite::Error) -> TransportError {
         _ => ErrorKind::InvalidData,
     };
     TransportError::new(kind, format!("WebSocket: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    use tungstenite::error::{CapacityError, ProtocolError};
+
+    /// The server closes first (1001); the session's next text (a subscription sent as the
+    /// stream went live) and its close (1000) come before the transport read again: the
+    /// text is no failure, and the server still gets its reply, its own code echoed.
+    #[test]
+    fn closing_after_the_server_closed_still_answers_it() {
+        smol::block_on(async {
+            let listener = async_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = smol::spawn(async move {
+                let (mut tcp, _) = listener.accept().await.unwrap();
+                tcp.write_all(&[0x88, 0x02, 0x03, 0xE9]).await.unwrap();
+                // FIN, close, masked, 2 bytes; the mask; the code.
+                let mut reply = [0u8; 8];
+                tcp.read_exact(&mut reply).await.map(|()| reply)
+            });
+            let tcp = async_net::TcpStream::connect(addr).await.unwrap();
+            let role = tungstenite::protocol::Role::Client;
+            let mut ws = WebSocketStream::from_raw_socket(tcp, role, None).await;
+            let first = ws.next().await;
+            assert!(
+                matches!(first, Some(Ok(Message::Close(Some(_))))),
+                "{first:?}"
+            );
+            let text = send_text(&mut ws, "{\"type\":\"subscribe\"}".into()).await;
+            assert!(text.is_ok(), "{text:?}");
+            let bound = async_io::Timer::after(std::time::Duration::from_secs(10));
+            let closed = select(
+                Box::pin(async {
+                    close(&mut ws, 1000).await;
+                    drop(ws);
+                    server.await
+                }),
+                bound,
+            )
+            .await;
+            let Either::Left((Ok(reply), _)) = closed else {
+                panic!("no close frame in reply");
+            };
+            assert_eq!(reply[..2], [0x88, 0x82], "a masked close frame");
+            let code = [reply[6] ^ reply[2], reply[7] ^ reply[3]];
+            assert_eq!(u16::from_be_bytes(code), 1001, "the server's code echoed");
+        });
+    }
+
+    #[test]
+    fn failures_caused_by_the_peer_have_close_codes() {
+        let too_big = CapacityError::MessageTooLong {
+            size: 1 << 40,
+            max_size: 1 << 21,
+        };
+        let cases = [
+            (tungstenite::Error::Capacity(too_big), Some(1009)),
+            (tungstenite::Error::Utf8("invalid".into()), Some(1007)),
+            (ProtocolError::NonZeroReservedBits.into(), Some(1002)),
+            (ProtocolError::MaskedFrameFromServer.into(), Some(1002)),
+            (ProtocolError::InvalidCloseSequence.into(), Some(1002)),
+            (ProtocolError::ResetWithoutClosingHandshake.into(), None),
+            (tungstenite::Error::ConnectionClosed, None),
+            (
+                std::io::Error::from(ErrorKind::ConnectionReset).into(),
+                None,
+            ),
+        ];
+        for (e, code) in cases {
+            assert_eq!(failure_code(&e), code, "{e}");
+        }
+    }
 }

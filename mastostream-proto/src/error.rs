@@ -266,10 +266,12 @@ fn status_display(head: &crate::http::ResponseHead, message: Option<&str>) -> St
         s.push(' ');
         s.push_str(&reason);
     }
-    if let Some(v) = head.header_str("retry-after") {
+    if let Some(v) = head.header_str("retry-after").filter(|v| !v.is_empty()) {
         match head.retry_after() {
-            Some(crate::http::RetryAfter::Delay(d)) => {
-                s.push_str(&format!(" (Retry-After {} s)", d.as_secs()));
+            // Seconds as the server wrote them: a value past `u64::MAX` (read saturating)
+            // is shown as sent, not as the number it was clamped to.
+            Some(crate::http::RetryAfter::Delay(_)) => {
+                s.push_str(&format!(" (Retry-After {} s)", crate::http::quoted(v)));
             }
             _ => s.push_str(&format!(" (Retry-After {})", crate::http::quoted(v))),
         }
@@ -369,4 +371,50 @@ pub enum ChunkedError {
     /// The trailer section was larger than the limit.
     #[error("trailer section larger than {0} bytes")]
     TrailersTooLarge(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Header, ResponseHead};
+
+    fn unavailable(retry_after: &str) -> Error {
+        let header = Header {
+            name: "Retry-After".into(),
+            value: bytes::Bytes::copy_from_slice(retry_after.as_bytes()),
+        };
+        ErrorKind::Status {
+            head: ResponseHead::new(503, "Service Unavailable", vec![header]),
+            message: None,
+        }
+        .into()
+    }
+
+    #[test]
+    fn retry_after_is_shown_as_the_server_sent_it() {
+        for (value, shown) in [
+            ("30", "30 s"),
+            ("9999999999999999999", "9999999999999999999 s"),
+            // Past u64::MAX: read saturating, shown as sent.
+            (
+                "99999999999999999999999999999999",
+                "99999999999999999999999999999999 s",
+            ),
+            (
+                "Fri, 31 Dec 9999 23:59:59 GMT",
+                "Fri, 31 Dec 9999 23:59:59 GMT",
+            ),
+            ("soon", "soon"),
+        ] {
+            assert_eq!(
+                unavailable(value).to_string(),
+                format!("503 Service Unavailable (Retry-After {shown})")
+            );
+        }
+        // An empty value says nothing: nothing is shown.
+        assert_eq!(unavailable("").to_string(), "503 Service Unavailable");
+        let long = "9".repeat(10_000);
+        let text = unavailable(&long).to_string();
+        assert!(text.len() < 300 && text.ends_with("… s)"), "{text}");
+    }
 }

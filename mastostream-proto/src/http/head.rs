@@ -213,6 +213,9 @@ impl HeadParser {
     /// (the body's first bytes are left in `input`), `Ok(None)` when more input is needed.
     pub fn parse(&mut self, input: &mut Bytes) -> Result<Option<ResponseHead>, Error> {
         if self.buf.is_empty() {
+            if let Some(e) = not_http(input) {
+                return Err(e);
+            }
             // Fast path: the whole head is in this chunk; parse it in place.
             if let Some(end) = find_head_end(input, 0) {
                 if end > self.limit {
@@ -232,6 +235,11 @@ impl HeadParser {
         let old = self.buf.len();
         let take = input.len().min(self.limit + 1 - old.min(self.limit + 1));
         self.buf.extend_from_slice(&input[..take]);
+        if old < SNIFF
+            && let Some(e) = not_http(&self.buf)
+        {
+            return Err(e);
+        }
         match find_head_end(&self.buf, old.saturating_sub(3)) {
             Some(end) if end <= self.limit => {
                 let head = self.buf.split_to(end).freeze();
@@ -256,6 +264,32 @@ impl HeadParser {
     pub fn buffered(&self) -> usize {
         self.buf.len()
     }
+}
+
+/// How many bytes (after any leading blank lines) [`not_http`] looks at.
+const SNIFF: usize = 32;
+
+/// An error when the first bytes of a response cannot start a status line (`HTTP/`): a
+/// server that speaks something else (an SSH banner, random bytes, TLS records) is named
+/// at once, instead of after a head timeout or at the head limit. Leading blank lines are
+/// skipped, as `httparse` does. `None` while the bytes so far may still begin a head.
+fn not_http(start: &[u8]) -> Option<Error> {
+    const PREFIX: &[u8] = b"HTTP/";
+    let skipped = start.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
+    let start = &start[skipped..];
+    let n = start.len().min(PREFIX.len());
+    if start[..n] == PREFIX[..n] {
+        return None;
+    }
+    // TLS records start with their content type: change cipher spec, alert, handshake,
+    // application data.
+    let reason = if matches!(start[0], 0x14..=0x17) {
+        "not HTTP: a TLS record; is the server's URL https?".to_owned()
+    } else {
+        let shown = crate::http::quoted_bytes(&start[..start.len().min(SNIFF)]);
+        format!("not HTTP: it starts with \"{shown}\"")
+    };
+    Some(invalid(&reason))
 }
 
 /// The index just past the blank line ending a head (`\n\r\n` or `\n\n`), searching from
@@ -376,6 +410,8 @@ mod tests {
         ));
         // An endless head without a blank line is refused too, with bounded memory.
         let mut p = HeadParser::new(1024);
+        let mut status = Bytes::from_static(b"HTTP/1.1 200 OK\r\n");
+        assert!(p.parse(&mut status).unwrap().is_none());
         let mut failed = false;
         for _ in 0..1000 {
             let mut input = Bytes::from_static(b"X-Endless: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
@@ -391,6 +427,45 @@ mod tests {
     #[test]
     fn garbage_is_an_invalid_head() {
         let err = parse_all(&[b"SSH-2.0-OpenSSH_9.6\r\n\r\n"], 1024).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidHead { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn what_cannot_start_a_status_line_fails_at_once() {
+        // An SSH banner held open: named from its first byte, without waiting for a blank
+        // line that never comes, at any chunking.
+        let banner: &[u8] = b"SSH-2.0-OpenSSH_9.6\r\n";
+        for chunks in [vec![banner], banner.chunks(1).collect()] {
+            let mut p = HeadParser::new(16 * 1024);
+            let mut input = Bytes::copy_from_slice(chunks[0]);
+            let err = p.parse(&mut input).unwrap_err();
+            let want = if chunks[0].len() == 1 {
+                "S"
+            } else {
+                "SSH-2.0-OpenSSH_9.6\\u{d}\\u{a}"
+            };
+            assert_eq!(
+                err.to_string(),
+                format!("not a valid HTTP response (not HTTP: it starts with \"{want}\")")
+            );
+        }
+        // A TLS alert (what a TLS server answers to plain text).
+        let err = parse_all(&[b"\x15\x03\x03\x00\x02\x02\x0a"], 1024).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not a valid HTTP response (not HTTP: a TLS record; is the server's URL https?)"
+        );
+        // A status line that arrives a byte at a time, after an empty line, is still fine;
+        // a wrong version after `HTTP/` is left to httparse, once the head is whole.
+        let mut whole = b"\r\n".to_vec();
+        whole.extend_from_slice(HEAD);
+        let bytes: Vec<&[u8]> = whole.chunks(1).collect();
+        let (h, _) = parse_all(&bytes, 16384).unwrap();
+        assert_eq!(h.status(), 200);
+        let err = parse_all(&[b"HTTP/9 200 OK\r\n\r\n"], 1024).unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::InvalidHead { .. }),
             "{err:?}"

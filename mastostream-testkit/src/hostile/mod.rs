@@ -11,7 +11,7 @@ mod state;
 mod wire;
 mod ws;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -164,6 +164,16 @@ impl HostileServer {
     pub fn release(&self, bytes: u64) {
         self.shared
             .update(|st| st.permits = st.permits.saturating_add(bytes));
+    }
+
+    /// Cuts connection `index` at once, both ways (as a proxy or a crashed server would),
+    /// whatever its behaviour is doing: the client sees its connection end. Returns whether
+    /// the connection was still open.
+    pub fn cut(&self, index: usize) -> bool {
+        self.shared.update(|st| {
+            let open = st.sockets.iter().find(|(c, _)| *c == index);
+            open.map(|(_, s)| s.shutdown(Shutdown::Both)).is_some()
+        })
     }
 
     /// Every connection so far, in accept order (both listeners).

@@ -223,6 +223,8 @@ pub(crate) fn bad_payload(
 }
 
 /// Writes `first`, then `block` over and over until the client closes or sends a close.
+/// What the client sent before it hung up (its close frame) is recorded even when the
+/// write fails first.
 fn endless(
     shared: &Shared,
     wire: &mut Wire,
@@ -230,12 +232,16 @@ fn endless(
     block: &[u8],
     between_frames: bool,
 ) -> Step {
-    wire.send(first)?;
+    let mut sent = wire.send(first);
     loop {
-        wire.send(block)?;
+        if let Err(stop) = sent {
+            let _ = poll_client(shared, wire, false);
+            return Err(stop);
+        }
         if poll_client(shared, wire, between_frames)? {
             return Ok(());
         }
+        sent = wire.send(block);
     }
 }
 

@@ -2,19 +2,44 @@
 //! [`Runtime`], and each adapter's test file expands [`suite_tests!`](crate::suite_tests)
 //! with its runtime. Every wait is bounded ([`wait_for`]) and fails naming what it waited
 //! for; no test measures time.
+//!
+//! The hostile-server suite ([`hostile_tests!`](crate::hostile_tests)) runs the client
+//! against [`hostile`](crate::hostile) servers, on real loopback TCP (and TLS where it
+//! matters), over SSE and WebSocket: heads, bodies and lengths that lie or never end,
+//! garbage, slow drips, bad payloads, hostile WebSocket frames, non-101 answers, redirects,
+//! absurd `Retry-After` values, a hand-framed well-behaved WebSocket peer, and a 1 GiB
+//! flood at a slow consumer. Each test checks the reason the client gives (the error's
+//! text), whether it retried or stopped, the good event after the bad ones, the limits it
+//! reported, and ([`checked`]) that nothing panicked. The client's clock is paused
+//! ([`Paused`](mastostream_client::testing::Paused)): backoff, head timeouts and capped
+//! waits pass only when a test says so.
 
+mod backpressure;
 mod client;
+mod delays;
+mod harness;
+mod hostile_http;
+mod hostile_ws;
+mod redirects;
 mod token;
 mod websocket;
+mod ws_peer;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use mastostream_client::{Backoff, Client, ConfigError, Runtime};
 
+pub use backpressure::*;
 pub use client::*;
+pub use delays::*;
+pub use harness::{SECRET, checked, verdict};
+pub use hostile_http::*;
+pub use hostile_ws::*;
+pub use redirects::*;
 pub use token::*;
 pub use websocket::*;
+pub use ws_peer::*;
 
 use crate::fake::FakeServer;
 
@@ -129,4 +154,60 @@ pub async fn run<R: Runtime + Default>(rt: R, name: &str) -> Outcome {
         "the_token_never_leaks_over_a_websocket" => token_never_leaks_websocket(rt).await,
         other => Err(format!("no suite test named {other}")),
     }
+}
+
+/// One `#[test]` per hostile-server test for a runtime: `$run` is a function
+/// `fn(name: &str, test: impl FnOnce(Rt) -> impl Future<Output = Outcome>)` that runs the
+/// test on that runtime, in [`checked`], and hands the outcome to [`verdict`].
+#[macro_export]
+macro_rules! hostile_tests {
+    ($run:path) => {
+        $crate::hostile_tests!(@each $run, [
+            sse_endless_head_line,
+            sse_endless_header_count,
+            sse_endless_event_line,
+            sse_huge_chunk_size,
+            sse_lying_content_length,
+            sse_garbage,
+            sse_tls_and_plain_mismatch,
+            sse_slow_drip,
+            sse_slow_drip_head_timeout,
+            sse_html_page,
+            sse_bad_payloads,
+            sse_retry_after_seconds,
+            sse_retry_after_dates_and_garbage,
+            sse_capped_retry_after_waits_the_cap,
+            ws_frame_claiming_2_63_bytes,
+            ws_endless_fragments,
+            ws_ping_flood,
+            ws_invalid_utf8_text,
+            ws_reserved_opcodes_and_bits,
+            ws_masked_server_frame,
+            ws_close_codes,
+            ws_non_101_answers,
+            ws_hostile_http_answers,
+            ws_slow_drip,
+            ws_bad_payloads,
+            ws_independent_peer,
+            ws_independent_peer_closes,
+            redirect_loop,
+            redirect_cross_origin_drops_the_token,
+            redirect_same_origin_keeps_the_token,
+            redirect_downgrade_refused,
+            redirect_other_schemes_refused,
+            redirect_chain_is_bounded,
+            redirect_with_a_1_mib_location,
+            sse_flood_backpressure,
+            ws_flood_backpressure,
+            slow_consumer_keeps_its_idle_timer,
+        ]);
+    };
+    (@each $run:path, [$($name:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $name() {
+                $run(stringify!($name), $crate::suite::$name);
+            }
+        )*
+    };
 }

@@ -183,6 +183,7 @@ pub async fn ws_drop_close_frame<R: Runtime + Default>(rt: R) -> Outcome {
     .await?;
     drop(stream);
     wait_for(&rt, "a close frame and a closed socket", || {
+        // The server may record the connection a moment after the client saw it live.
         let ws = server.ws_connections();
         ws.first()
             .is_some_and(|c| c.client_close == Some(Some(1000)) && !c.open)

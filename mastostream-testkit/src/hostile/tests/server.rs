@@ -195,3 +195,17 @@ fn dropping_the_server_ends_held_connections() {
     let before = c.seen.len();
     assert_eq!(c.read_to_end().len(), before, "nothing more, then the end");
 }
+
+#[test]
+fn cut_ends_an_endless_behaviour() {
+    let server = HostileServer::start(HostileOptions::default());
+    server.queue([Behaviour::EndlessSseLine]);
+    let mut c = connect(&server, Listener::Main);
+    c.get("/api/v1/streaming/user", "");
+    c.read_at_least(64 * 1024);
+    assert!(server.cut(0), "connection 0 was open");
+    c.read_to_end();
+    assert!(server.wait_ended(0, WAIT), "the cut connection ended");
+    assert!(!server.cut(0), "and is no longer open");
+    assert!(!server.cut(7), "no such connection");
+}
