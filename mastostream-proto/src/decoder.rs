@@ -296,7 +296,7 @@ impl Decoder {
     fn process_eof(&mut self) -> Result<Option<Frame>, Error> {
         self.eof = false; // handled once
         match &mut self.stage {
-            Stage::Head(_) => Err(ErrorKind::UnexpectedEof("response head").into()),
+            Stage::Head(head) => Err(head.eof()),
             Stage::Body(body) => {
                 self.sse.finish();
                 body.eof()?;

@@ -126,7 +126,7 @@ fn server_delays_are_capped_and_the_item_says_so() {
     assert_eq!(*capped, Some(Duration::from_secs(u64::MAX)));
     assert_eq!(
         error.to_string(),
-        "503 Service Unavailable (Retry-After 18446744073709551615 s)"
+        "503 Service Unavailable (Retry-After 99999999999999999999999999 s)"
     );
     // And the next attempt waits exactly that long.
     sim.advance(Duration::from_secs(899));
@@ -197,7 +197,7 @@ fn reasons_name_exactly_what_went_wrong() {
         ),
         (
             b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
-            "not a valid HTTP response (invalid HTTP version)",
+            "not a valid HTTP response (not HTTP: it starts with \"SSH-2.0-OpenSSH_9.6\")",
         ),
         (
             b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",

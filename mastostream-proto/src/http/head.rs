@@ -195,6 +195,8 @@ fn invalid(reason: &str) -> Error {
 pub struct HeadParser {
     buf: BytesMut,
     limit: usize,
+    /// Blank lines skipped before the status line (they count toward the limit).
+    skipped: usize,
 }
 
 /// How many headers a response may have.
@@ -206,6 +208,7 @@ impl HeadParser {
         HeadParser {
             buf: BytesMut::new(),
             limit,
+            skipped: 0,
         }
     }
 
@@ -213,18 +216,32 @@ impl HeadParser {
     /// (the body's first bytes are left in `input`), `Ok(None)` when more input is needed.
     pub fn parse(&mut self, input: &mut Bytes) -> Result<Option<ResponseHead>, Error> {
         if self.buf.is_empty() {
-            if let Some(e) = not_http(input) {
+            // Blank lines before the status line are skipped, as httparse does, so that
+            // neither they nor how they were chunked can end a head.
+            let blank = input
+                .iter()
+                .position(|b| !matches!(b, b'\r' | b'\n'))
+                .unwrap_or(input.len());
+            input.advance(blank);
+            self.skipped = self.skipped.saturating_add(blank);
+            if self.skipped > self.limit {
+                return Err(ErrorKind::HeadTooLarge { limit: self.limit }.into());
+            }
+            if input.is_empty() {
+                return Ok(None);
+            }
+            if let Some(e) = not_http(input, self.window(), false) {
                 return Err(e);
             }
             // Fast path: the whole head is in this chunk; parse it in place.
             if let Some(end) = find_head_end(input, 0) {
-                if end > self.limit {
+                if end > self.room() {
                     return Err(ErrorKind::HeadTooLarge { limit: self.limit }.into());
                 }
                 let head = input.split_to(end);
                 return parse_head(&head).map(Some);
             }
-            if input.len() > self.limit {
+            if input.len() > self.room() {
                 return Err(ErrorKind::HeadTooLarge { limit: self.limit }.into());
             }
             self.buf.extend_from_slice(input);
@@ -233,15 +250,16 @@ impl HeadParser {
         }
         // Slow path: the head straddles chunks. Search only where an end could newly be.
         let old = self.buf.len();
-        let take = input.len().min(self.limit + 1 - old.min(self.limit + 1));
+        let room = self.room().saturating_add(1);
+        let take = input.len().min(room - old.min(room));
         self.buf.extend_from_slice(&input[..take]);
-        if old < SNIFF
-            && let Some(e) = not_http(&self.buf)
+        if old < self.window()
+            && let Some(e) = not_http(&self.buf, self.window(), false)
         {
             return Err(e);
         }
         match find_head_end(&self.buf, old.saturating_sub(3)) {
-            Some(end) if end <= self.limit => {
+            Some(end) if end <= self.room() => {
                 let head = self.buf.split_to(end).freeze();
                 // Everything after the head goes back to the caller as body bytes.
                 let used = end - old;
@@ -250,7 +268,7 @@ impl HeadParser {
                 parse_head(&head).map(Some)
             }
             Some(_) => Err(ErrorKind::HeadTooLarge { limit: self.limit }.into()),
-            None if self.buf.len() > self.limit => {
+            None if self.buf.len() > self.room() => {
                 Err(ErrorKind::HeadTooLarge { limit: self.limit }.into())
             }
             None => {
@@ -264,20 +282,45 @@ impl HeadParser {
     pub fn buffered(&self) -> usize {
         self.buf.len()
     }
+
+    /// The error when the input ends before the head is complete: what the bytes so far
+    /// are, if they cannot start a status line, otherwise an unexpected end.
+    pub fn eof(&self) -> Error {
+        not_http(&self.buf, self.window(), true)
+            .unwrap_or_else(|| ErrorKind::UnexpectedEof("response head").into())
+    }
+
+    /// How many bytes the head may still have after the skipped blank lines.
+    fn room(&self) -> usize {
+        self.limit - self.skipped
+    }
+
+    /// How many bytes [`not_http`] looks at: never more than the parser buffers.
+    fn window(&self) -> usize {
+        SNIFF.min(self.room().saturating_add(1))
+    }
 }
 
-/// How many bytes (after any leading blank lines) [`not_http`] looks at.
+/// How many bytes from the start of a response [`not_http`] looks at (at most the head
+/// limit plus one, so the parser always buffers enough to decide).
 const SNIFF: usize = 32;
 
 /// An error when the first bytes of a response cannot start a status line (`HTTP/`): a
 /// server that speaks something else (an SSH banner, random bytes, TLS records) is named
-/// at once, instead of after a head timeout or at the head limit. Leading blank lines are
-/// skipped, as `httparse` does. `None` while the bytes so far may still begin a head.
-fn not_http(start: &[u8]) -> Option<Error> {
+/// without waiting for a head timeout or the head limit. `start` follows any blank lines.
+///
+/// The error is the same however the bytes were chunked: it quotes the first line of the
+/// sniff window, so once the bytes diverge from `HTTP/` it waits for a line end, a full
+/// window, or (`eof`) the end of input. `None` while the bytes may still begin a head, or
+/// until the quote is decided.
+fn not_http(start: &[u8], window: usize, eof: bool) -> Option<Error> {
     const PREFIX: &[u8] = b"HTTP/";
-    let skipped = start.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
-    let start = &start[skipped..];
+    let full = start.len() >= window;
+    let start = &start[..start.len().min(window)];
     let n = start.len().min(PREFIX.len());
+    if n == 0 {
+        return None;
+    }
     if start[..n] == PREFIX[..n] {
         return None;
     }
@@ -286,8 +329,16 @@ fn not_http(start: &[u8]) -> Option<Error> {
     let reason = if matches!(start[0], 0x14..=0x17) {
         "not HTTP: a TLS record; is the server's URL https?".to_owned()
     } else {
-        let shown = crate::http::quoted_bytes(&start[..start.len().min(SNIFF)]);
-        format!("not HTTP: it starts with \"{shown}\"")
+        let line = match memchr::memchr(b'\n', start) {
+            Some(nl) => &start[..nl],
+            None if full || eof => start,
+            None => return None,
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        format!(
+            "not HTTP: it starts with \"{}\"",
+            crate::http::quoted_bytes(line)
+        )
     };
     Some(invalid(&reason))
 }
@@ -425,6 +476,30 @@ mod tests {
     }
 
     #[test]
+    fn blank_lines_before_the_status_line_end_nothing_at_any_chunking() {
+        // Found by fuzzing: `\n\n` arriving alone used to end an (empty) head, while the
+        // same bytes whole were judged by what followed them.
+        let mut wire = b"\n".repeat(18);
+        wire.extend_from_slice(b"\x94 hello\n\n");
+        let want = "not a valid HTTP response (not HTTP: it starts with \"\u{fffd} hello\")";
+        for size in [1, 2, 5, wire.len()] {
+            let mut p = HeadParser::new(1024);
+            let err = wire
+                .chunks(size)
+                .find_map(|c| p.parse(&mut Bytes::copy_from_slice(c)).err())
+                .expect("an error");
+            assert_eq!(err.to_string(), want, "chunks of {size}");
+        }
+        // They count toward the limit.
+        let err = parse_all(&[&b"\r\n".repeat(600)], 1024).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::HeadTooLarge { .. }), "{err:?}");
+        let mut wire = b"\r\n".repeat(100);
+        wire.extend_from_slice(HEAD);
+        let (h, _) = parse_all(&wire.chunks(3).collect::<Vec<_>>(), 1024).unwrap();
+        assert_eq!(h.status(), 200);
+    }
+
+    #[test]
     fn garbage_is_an_invalid_head() {
         let err = parse_all(&[b"SSH-2.0-OpenSSH_9.6\r\n\r\n"], 1024).unwrap_err();
         assert!(
@@ -435,23 +510,37 @@ mod tests {
 
     #[test]
     fn what_cannot_start_a_status_line_fails_at_once() {
-        // An SSH banner held open: named from its first byte, without waiting for a blank
-        // line that never comes, at any chunking.
+        // An SSH banner held open: named at its line end, without waiting for a blank
+        // line that never comes, and the same at any chunking.
         let banner: &[u8] = b"SSH-2.0-OpenSSH_9.6\r\n";
-        for chunks in [vec![banner], banner.chunks(1).collect()] {
+        let want = "not a valid HTTP response (not HTTP: it starts with \"SSH-2.0-OpenSSH_9.6\")";
+        for size in [1, 2, 7, banner.len()] {
             let mut p = HeadParser::new(16 * 1024);
-            let mut input = Bytes::copy_from_slice(chunks[0]);
-            let err = p.parse(&mut input).unwrap_err();
-            let want = if chunks[0].len() == 1 {
-                "S"
-            } else {
-                "SSH-2.0-OpenSSH_9.6\\u{d}\\u{a}"
-            };
-            assert_eq!(
-                err.to_string(),
-                format!("not a valid HTTP response (not HTTP: it starts with \"{want}\")")
-            );
+            let err = banner
+                .chunks(size)
+                .find_map(|chunk| p.parse(&mut Bytes::copy_from_slice(chunk)).err())
+                .expect("an error by the line end");
+            assert_eq!(err.to_string(), want, "chunks of {size}");
         }
+        // Without a line end: the first 32 bytes, or what came before the end of input.
+        let err = parse_all(&[&[b'x'; 40]], 1024).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("\"{}\"", "x".repeat(32))),
+            "{err}"
+        );
+        let mut p = HeadParser::new(1024);
+        assert!(p.parse(&mut Bytes::from_static(b"SS")).unwrap().is_none());
+        assert_eq!(
+            p.eof().to_string(),
+            "not a valid HTTP response (not HTTP: it starts with \"SS\")"
+        );
+        let mut p = HeadParser::new(1024);
+        assert!(
+            p.parse(&mut Bytes::from_static(b"HTTP/1.1 2"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(p.eof().kind(), ErrorKind::UnexpectedEof(_)));
         // A TLS alert (what a TLS server answers to plain text).
         let err = parse_all(&[b"\x15\x03\x03\x00\x02\x02\x0a"], 1024).unwrap_err();
         assert_eq!(

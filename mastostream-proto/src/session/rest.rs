@@ -196,7 +196,8 @@ impl Collector {
     /// The connection closed: the response, if its body may end there.
     pub(crate) fn eof(&mut self) -> Result<Response, Error> {
         match &mut self.stage {
-            Stage::Head(_) | Stage::Done => Err(ErrorKind::UnexpectedEof("response head").into()),
+            Stage::Head(head) => Err(head.eof()),
+            Stage::Done => Err(ErrorKind::UnexpectedEof("response head").into()),
             Stage::Body { body, .. } => {
                 body.eof()?;
                 Ok(self.finish())
