@@ -69,20 +69,20 @@ impl<R: Runtime> Hostile<R> {
         Ok(client)
     }
 
-    /// The `user` stream over SSE, watched.
+    /// The `user` stream over SSE only, watched.
     pub(crate) fn sse(
         &self,
         configure: impl Fn(&mut SessionConfig) + Send + Sync + 'static,
     ) -> Result<Watch<R>, String> {
-        Ok(self.watch(self.client(configure)?.stream_user()))
+        Ok(self.watch(self.client(forced(configure))?.stream_user()))
     }
 
-    /// A WebSocket subscribed to `public`, watched.
+    /// A WebSocket (only) subscribed to `public`, watched.
     pub(crate) fn ws(
         &self,
         configure: impl Fn(&mut SessionConfig) + Send + Sync + 'static,
     ) -> Result<Watch<R>, String> {
-        let client = self.client(configure)?;
+        let client = self.client(forced(configure))?;
         Ok(self.watch(client.websocket([Channel::public()])))
     }
 
@@ -440,6 +440,17 @@ fn count_panics() {
             previous(info);
         }));
     });
+}
+
+/// `configure`, with the transport forced: a hostile answer is the transport's to
+/// handle, not a reason to try the other one (the fallback has tests of its own).
+fn forced(
+    configure: impl Fn(&mut SessionConfig) + Send + Sync + 'static,
+) -> impl Fn(&mut SessionConfig) + Send + Sync + 'static {
+    move |cfg| {
+        cfg.choose_transport = false;
+        configure(cfg);
+    }
 }
 
 /// Runs a hostile test, then fails it if anything in the process panicked meanwhile (a
