@@ -294,7 +294,7 @@ pub use limit::RateLimit;
 pub use plan::{Cut, Inject, Plan, StreamPlan};
 pub use server::{FakeServer, ServerOptions};
 pub use store::Collection;
-pub use tls::TestCa;
+pub use tls::{Certificate, TestCa};
 pub use ws::WsConnection;
 
 #[cfg(test)]

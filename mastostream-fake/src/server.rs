@@ -17,7 +17,7 @@ use crate::limit::{Budget, RateLimit};
 use crate::plan::{Cut, Plan};
 use crate::publish::Cmd;
 use crate::store::{Collection, Store};
-use crate::tls::TestCa;
+use crate::tls::{Certificate, TestCa};
 use crate::ws::WsConnection;
 
 /// How a fake server behaves overall.
@@ -25,6 +25,9 @@ use crate::ws::WsConnection;
 pub struct ServerOptions {
     /// Serve TLS (with a [`TestCa`] made at start) instead of plain HTTP.
     pub tls: bool,
+    /// With `tls`, which certificate the server presents (valid, for another host, or
+    /// expired).
+    pub certificate: Certificate,
     /// An access token the server accepts, with every scope (`None`: none; then any
     /// request is let through until a token is added with
     /// [`FakeServer::accept_token`]). Once the server knows a token, streams and timelines
@@ -50,6 +53,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             tls: false,
+            certificate: Certificate::Valid,
             token: None,
             seed: 1,
             heartbeat_every: None,
@@ -134,7 +138,7 @@ impl FakeServer {
         let streaming = opts
             .separate_streaming
             .then(|| TcpListener::bind("127.0.0.1:0").expect("bind streaming port"));
-        let ca = opts.tls.then(TestCa::new);
+        let ca = opts.tls.then(|| TestCa::with(opts.certificate));
         let state = State {
             tokens: opts.token.iter().map(|t| Token::full(t)).collect(),
             budget: opts.rate_limit.map(Budget::new),

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    date_time_ymd,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// A certificate authority made for one test run, and a server certificate it signed for
@@ -20,6 +23,12 @@ impl TestCa {
     /// Generates a CA and a server certificate (ECDSA P-256). Panics if key generation
     /// fails, which only a broken crypto provider does.
     pub fn new() -> TestCa {
+        TestCa::with(Certificate::Valid)
+    }
+
+    /// A CA and a server certificate of the given kind: valid, for another host, or
+    /// expired (to test that clients refuse them).
+    pub fn with(kind: Certificate) -> TestCa {
         let ca_key = KeyPair::generate().expect("generate CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -34,9 +43,15 @@ impl TestCa {
         let ca_cert = ca_params.self_signed(&ca_key).expect("self-sign CA");
         let issuer = Issuer::new(ca_params, ca_key);
         let key = KeyPair::generate().expect("generate server key");
-        let mut params =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .expect("server params");
+        let hosts = match kind {
+            Certificate::WrongHost => vec!["wrong.example".to_owned()],
+            _ => vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+        };
+        let mut params = CertificateParams::new(hosts).expect("server params");
+        if kind == Certificate::Expired {
+            params.not_before = date_time_ymd(2001, 1, 1);
+            params.not_after = date_time_ymd(2002, 1, 1);
+        }
         params
             .distinguished_name
             .push(DnType::CommonName, "mastostream fake server");
@@ -72,6 +87,19 @@ impl TestCa {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Arc::new(config)
     }
+}
+
+/// What server certificate a [`TestCa`] issues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Certificate {
+    /// For `localhost` and `127.0.0.1`, valid now.
+    #[default]
+    Valid,
+    /// For `wrong.example` only: a client connecting to 127.0.0.1 must refuse it.
+    WrongHost,
+    /// For `localhost` and `127.0.0.1`, but valid only in 2001.
+    Expired,
 }
 
 impl Default for TestCa {

@@ -9,7 +9,7 @@ use mastostream_proto::model::Status;
 use super::{Outcome, client, ensure, wait_for, within};
 use crate::corpus::{self, EventKind, GeneratedEvent};
 use crate::fake::demo::{self, Demo, DemoOptions};
-use crate::fake::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
+use crate::fake::{Certificate, Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 
 /// The demo's stream, with a drop mid-event and events missed meanwhile, arrives whole:
 /// every status and notification exactly once, in order, the missed ones recovered.
@@ -185,26 +185,41 @@ pub async fn health_and_discovery_over_tls<R: Runtime + Default>(rt: R) -> Outco
     })
 }
 
-/// Without the test CA, TLS fails with the certificate's fault named, and the server saw
-/// no request (the token went nowhere).
-pub async fn untrusted_certificate<R: Runtime + Default>(rt: R) -> Outcome {
-    let server = FakeServer::start(ServerOptions {
-        tls: true,
-        token: Some("s3cr3t".into()),
-        ..ServerOptions::default()
-    });
-    let client = Client::<R>::new(&server.url())
-        .map_err(|e| e.to_string())?
-        .token("s3cr3t")
-        .discover(false);
-    let err = within(&rt, "the TLS failure", client.stream_healthy()).await?;
-    let err = err.err().ok_or("an untrusted certificate must fail")?;
-    let text = err.to_string();
-    ensure(
-        text.starts_with("connect failed: invalid peer certificate: UnknownIssuer"),
-        || text.clone(),
-    )?;
-    ensure(server.requests().is_empty(), || {
-        format!("the server saw {:?}", server.requests())
-    })
+/// A certificate from an unknown CA, for another host, or expired: TLS fails with that
+/// fault named, and the server saw no request (the token went nowhere).
+pub async fn certificate_faults<R: Runtime + Default>(rt: R) -> Outcome {
+    for (certificate, trust, fault) in [
+        (Certificate::Valid, false, "UnknownIssuer"),
+        (Certificate::WrongHost, true, "not valid for name"),
+        (Certificate::Expired, true, "expired"),
+    ] {
+        let server = FakeServer::start(ServerOptions {
+            tls: true,
+            certificate,
+            token: Some("s3cr3t".into()),
+            ..ServerOptions::default()
+        });
+        let mut client = Client::<R>::new(&server.url())
+            .map_err(|e| e.to_string())?
+            .token("s3cr3t")
+            .discover(false);
+        if trust && let Some(ca) = server.ca() {
+            client = client
+                .add_root_certificate(ca.ca_der().clone())
+                .map_err(|e| e.to_string())?;
+        }
+        let err = within(&rt, "the TLS failure", client.stream_healthy()).await?;
+        let err = err
+            .err()
+            .ok_or(format!("{certificate:?}: the certificate must be refused"))?;
+        let text = err.to_string();
+        ensure(
+            text.starts_with("connect failed: invalid peer certificate: ") && text.contains(fault),
+            || format!("{certificate:?}: {text}"),
+        )?;
+        ensure(server.requests().is_empty(), || {
+            format!("{certificate:?}: the server saw {:?}", server.requests())
+        })?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@
 //! waits pass only when a test says so.
 
 mod backpressure;
+mod catchup;
 mod client;
 mod delays;
 mod harness;
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use mastostream_client::{Backoff, Client, ConfigError, Runtime};
 
 pub use backpressure::*;
+pub use catchup::*;
 pub use client::*;
 pub use delays::*;
 pub use harness::{SECRET, checked, verdict};
@@ -106,12 +108,13 @@ macro_rules! suite_tests {
             callbacks_close_their_own_stream,
             a_fatal_error_reaches_on_abort_and_run,
             health_and_discovery_over_tls,
-            an_untrusted_certificate_is_named_and_nothing_is_sent,
+            certificate_faults_are_named_and_nothing_is_sent,
             websocket_subscribes_from_another_task,
             websocket_refusal_leaves_the_other_subscriptions,
             websocket_close_sends_a_close_frame_first,
             websocket_drop_still_sends_a_close_frame,
             websocket_close_during_the_upgrade_needs_no_grace,
+            catch_up_over_many_pages_with_live_statuses_racing,
         ]);
     };
     (@each $run:path, [$($name:ident),* $(,)?]) => {
@@ -144,12 +147,15 @@ pub async fn run<R: Runtime + Default>(rt: R, name: &str) -> Outcome {
         "callbacks_close_their_own_stream" => callbacks_close_their_own_stream(rt).await,
         "a_fatal_error_reaches_on_abort_and_run" => fatal_error_reaches_on_abort(rt).await,
         "health_and_discovery_over_tls" => health_and_discovery_over_tls(rt).await,
-        "an_untrusted_certificate_is_named_and_nothing_is_sent" => untrusted_certificate(rt).await,
+        "certificate_faults_are_named_and_nothing_is_sent" => certificate_faults(rt).await,
         "websocket_subscribes_from_another_task" => ws_subscribes_from_another_task(rt).await,
         "websocket_refusal_leaves_the_other_subscriptions" => ws_refusal(rt).await,
         "websocket_close_sends_a_close_frame_first" => ws_close_frame(rt).await,
         "websocket_drop_still_sends_a_close_frame" => ws_drop_close_frame(rt).await,
         "websocket_close_during_the_upgrade_needs_no_grace" => ws_close_during_upgrade(rt).await,
+        "catch_up_over_many_pages_with_live_statuses_racing" => {
+            many_pages_with_live_racing(rt).await
+        }
         "the_token_never_leaks_over_sse" => token_never_leaks_sse(rt).await,
         "the_token_never_leaks_over_a_websocket" => token_never_leaks_websocket(rt).await,
         other => Err(format!("no suite test named {other}")),
