@@ -8,6 +8,7 @@ use mastostream_tokio::{Client, HealthReport};
 use crate::cli::HealthArgs;
 use crate::json::Obj;
 use crate::lines::source;
+use crate::notes::version;
 use crate::tail::{FATAL, OK};
 
 /// A field name.
@@ -65,7 +66,10 @@ fn json(instance: &str, r: &HealthReport) -> String {
         .str("streaming", &r.server.streaming.to_string())
         .str("source", code)
         .opt_str("reason", reason.as_deref())
-        .opt_str("version", r.server.version.as_deref())
+        .opt_str(
+            "version",
+            r.server.version.as_deref().map(version).as_deref(),
+        )
         .opt_raw("status", r.status)
         .raw("healthy", r.healthy)
         .end()

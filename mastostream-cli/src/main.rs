@@ -9,6 +9,7 @@ mod health;
 mod help;
 mod json;
 mod lines;
+mod notes;
 mod report;
 mod signal;
 mod tail;

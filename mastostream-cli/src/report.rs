@@ -7,16 +7,11 @@ use std::time::Duration;
 
 use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
-use mastostream_cli::text::{one_line, printable};
-use mastostream_tokio::{Error, Item, Server, StreamEvent};
+use mastostream_tokio::{Item, StreamEvent};
 
 use crate::json::Obj;
-use crate::lines::{human_line, json_line, source};
-
-/// Diagnostics that tell of trouble (disconnects, reconnects, gaps, refusals).
-const TROUBLE: Style = AnsiColor::Yellow.on_default();
-/// Other diagnostics.
-const NOTE: Style = Style::new().dimmed();
+use crate::lines::{human_line, json_line};
+use crate::notes::{NOTE, Note, note};
 /// `error:`.
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
@@ -64,84 +59,12 @@ impl Printer {
     pub(crate) fn item(&mut self, item: &Item) -> io::Result<()> {
         match item {
             Item::Event(se) => return self.event(se),
-            Item::Discovered(server) => self.discovered(server),
-            Item::Connected { url, transport } => {
-                let url = printable(url);
-                let json = Obj::kind("connected")
-                    .str("url", &url)
-                    .str("transport", &transport.to_string());
-                self.note(NOTE, format_args!("connected to {url} ({transport})"), json);
-            }
-            Item::Disconnected { error } => {
-                let json = Obj::kind("disconnected").str("reason", &error.to_string());
-                self.note(TROUBLE, format_args!("disconnected: {error}"), json);
-            }
-            Item::Reconnecting {
-                attempt,
-                delay,
-                error,
-                capped,
-            } => {
-                self.counts.reconnects += 1;
-                self.reconnecting(*attempt, *delay, error, *capped);
-            }
-            Item::CaughtUp {
-                timeline,
-                recovered,
-            } => {
-                let json = Obj::kind("caught_up")
-                    .str("timeline", &timeline.to_string())
-                    .raw("recovered", recovered);
-                self.note(
-                    NOTE,
-                    format_args!("caught up on {timeline}: {recovered} recovered"),
-                    json,
-                );
-            }
-            Item::Gap(gap) => {
-                self.counts.gaps += 1;
-                let (after, before) = (gap.after.as_ref(), gap.before.as_ref());
-                let json = Obj::kind("gap")
-                    .str("timeline", &gap.timeline.to_string())
-                    .opt_str("after", after.map(|i| i.as_str()))
-                    .opt_str("before", before.map(|i| i.as_str()))
-                    .str("reason", &gap.reason.to_string());
-                let range = match (after, before) {
-                    (Some(a), Some(b)) => format!(" between {a} and {b}"),
-                    (Some(a), None) => format!(" after {a}"),
-                    (None, Some(b)) => format!(" before {b}"),
-                    (None, None) => String::new(),
-                };
-                let words = format_args!(
-                    "gap in {}: items{range} may be missing ({})",
-                    gap.timeline, gap.reason
-                );
-                self.note(TROUBLE, words, json);
-            }
-            Item::StreamError {
-                channel,
-                status,
-                error,
-                dropped,
-            } => {
-                let stream = channel.as_ref().map(|c| c.stream_array());
-                let json = Obj::kind("stream_error")
-                    .strings("stream", stream.as_deref())
-                    .opt_raw("status", *status)
-                    .str("error", error)
-                    .raw("dropped", dropped);
-                let about = channel
-                    .as_ref()
-                    .map_or(String::new(), |c| format!(" ({c})"));
-                let status = status.map_or(String::new(), |s| format!("{s} "));
-                let error = printable(error);
-                self.note(
-                    TROUBLE,
-                    format_args!("stream error{about}: {status}{error}"),
-                    json,
-                );
-            }
+            Item::Reconnecting { .. } => self.counts.reconnects += 1,
+            Item::Gap(_) => self.counts.gaps += 1,
             _ => {}
+        }
+        if let Some(n) = note(item) {
+            self.note(n);
         }
         Ok(())
     }
@@ -163,55 +86,10 @@ impl Printer {
         }
     }
 
-    fn discovered(&mut self, server: &Server) {
-        let (code, reason, words) = source(&server.source);
-        let version = server
-            .version
-            .as_deref()
-            .map(|v| one_line(&printable(v), 80));
-        let streaming = server.streaming.to_string();
-        let json = Obj::kind("discovered")
-            .str("streaming", &streaming)
-            .str("source", code)
-            .opt_str("reason", reason.as_deref())
-            .opt_str("version", version.as_deref());
-        let version = version.map_or(String::new(), |v| format!("; version {v}"));
-        self.note(
-            NOTE,
-            format_args!("streaming from {streaming} ({words}{version})"),
-            json,
-        );
-    }
-
-    fn reconnecting(
-        &mut self,
-        attempt: u32,
-        delay: Duration,
-        error: &Error,
-        capped: Option<Duration>,
-    ) {
-        let secs = delay.as_secs_f64();
-        let json = Obj::kind("reconnecting")
-            .raw("attempt", attempt)
-            .secs("delay_s", secs)
-            .str("reason", &error.to_string());
-        let json = match capped {
-            Some(asked) => json.secs("capped_from_s", asked.as_secs_f64()),
-            None => json.raw("capped_from_s", "null"),
-        };
-        let cap = capped.map_or(String::new(), |asked| {
-            format!(
-                "; the server asked for {:.1} s, capped",
-                asked.as_secs_f64()
-            )
-        });
-        let words = format_args!("{error}: reconnecting in {secs:.1} s (attempt {attempt}{cap})");
-        self.note(TROUBLE, words, json);
-    }
-
     /// A diagnostic: `-- words` in `style`, or the JSON object with `--json`. Errors
     /// writing to stderr are ignored: there is nowhere left to report them.
-    pub(crate) fn note(&mut self, style: Style, words: impl Display, json: Obj) {
+    pub(crate) fn note(&mut self, note: Note) {
+        let Note { style, words, json } = note;
         let _ = if self.json {
             writeln!(self.err, "{}", json.end())
         } else {
@@ -220,18 +98,15 @@ impl Printer {
     }
 
     /// A plain diagnostic (`kind` with no other field in JSON).
-    pub(crate) fn simple(&mut self, kind: &str, words: impl Display) {
-        self.note(NOTE, words, Obj::kind(kind));
+    pub(crate) fn simple(&mut self, kind: &str, words: &str) {
+        self.note(Note::new(NOTE, words.to_owned(), Obj::kind(kind)));
     }
 
     /// The demo server started at `url`.
     pub(crate) fn demo(&mut self, url: &str) {
         let json = Obj::kind("demo").str("url", url);
-        self.note(
-            NOTE,
-            format_args!("demo server on {url} (no --instance given)"),
-            json,
-        );
+        let words = format!("demo server on {url} (no --instance given)");
+        self.note(Note::new(NOTE, words, json));
     }
 
     /// The fatal error: `error: ...`, or its JSON summary.
@@ -254,10 +129,10 @@ impl Printer {
             .raw("reconnects", c.reconnects)
             .secs("elapsed_s", secs)
             .raw("exit", exit);
-        let words = format_args!(
+        let words = format!(
             "summary: {} events, {} recovered, {} gaps, {} reconnects, {secs:.1} s",
             c.events, c.recovered, c.gaps, c.reconnects
         );
-        self.note(NOTE, words, json);
+        self.note(Note::new(NOTE, words, json));
     }
 }
