@@ -1,6 +1,7 @@
 //! The long help texts (`--help`): what the output lines are, every `--json` field, and
-//! the exit codes. The crate README says the same; a test checks that every field name
-//! written here is one the program writes.
+//! the exit codes. The crate README says the same. `tests/arguments.rs` checks that every
+//! field and diagnostic is listed here; `tests/events.rs`, `demo.rs` and `exits.rs` check
+//! that the program writes exactly these.
 
 /// `mastostream --help`, before the flags.
 pub(crate) const ABOUT: &str = "\
@@ -36,7 +37,7 @@ Print a stream, one line per event, until Ctrl-C or --limit.
 
 Without --instance, an offline demo server starts on loopback, in this process: it serves \
 a generated stream over real HTTP (or its WebSocket with --ws), drops the connection \
-halfway, and ends after 300 events. The reconnect, the catch-up of what was missed and the \
+halfway, and ends once it has published 300 events. The reconnect, the catch-up of what was missed and the \
 end show as they would on a real instance.
 
 Reconnects are automatic (exponential backoff with jitter; a server's Retry-After is \

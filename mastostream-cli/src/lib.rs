@@ -29,3 +29,8 @@
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod text;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
