@@ -13,13 +13,14 @@ use crate::signal::Interrupts;
 /// close handshake is bounded by `close_grace`, 1 s): past it, `tail` exits anyway.
 const CLOSE_BOUND: Duration = Duration::from_secs(5);
 
-/// Exit codes.
+/// Exit code: done (`--limit`, the stream closed, the demo's end, stdout closed), or
+/// healthy.
 pub(crate) const OK: u8 = 0;
-/// A fatal error.
+/// Exit code: a fatal error, or not healthy.
 pub(crate) const FATAL: u8 = 1;
-/// Bad arguments (clap's own).
+/// Exit code: bad arguments (clap's own).
 pub(crate) const USAGE: u8 = 2;
-/// Ctrl-C.
+/// Exit code: interrupted (Ctrl-C), as shells report a process ended by SIGINT.
 pub(crate) const INTERRUPTED: u8 = 130;
 
 /// Why `tail` is closing its stream.
