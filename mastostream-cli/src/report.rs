@@ -103,6 +103,7 @@ impl Printer {
     }
 
     /// The demo server started at `url`.
+    #[cfg(feature = "demo")]
     pub(crate) fn demo(&mut self, url: &str) {
         let json = Obj::kind("demo").str("url", url);
         let words = format!("demo server on {url} (no --instance given)");

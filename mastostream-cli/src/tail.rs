@@ -102,7 +102,7 @@ pub(crate) async fn run(args: &TailArgs, streams: Streams) -> u8 {
         &mut out,
     );
     out.summary(started.elapsed(), code);
-    drop(demo);
+    // The demo server (if any) stops here, when `demo` goes.
     code
 }
 

@@ -224,3 +224,37 @@ fn no_subcommand_is_the_demo() {
         .count();
     assert_eq!(updates, statuses.len());
 }
+
+/// On a real terminal (a pseudo-terminal from `script`), lines are coloured unless
+/// NO_COLOR is set.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    let exe = env!("CARGO_BIN_EXE_mastostream");
+    let on_a_terminal = |no_color: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &format!("'{exe}' tail --limit 2"), "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR")
+            .env_remove("NO_COLOR")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = run_command(cmd, &["script", "tail --limit 2"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let coloured = on_a_terminal(false);
+    assert!(coloured.contains("\u{1b}[32mupdate"), "{coloured:?}");
+    assert!(
+        coloured.contains("\u{1b}[2m-- demo server on "),
+        "{coloured:?}"
+    );
+    let plain = on_a_terminal(true);
+    assert!(plain.contains("update         @"), "{plain:?}");
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
+}

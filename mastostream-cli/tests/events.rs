@@ -43,7 +43,13 @@ fn start(server: &FakeServer, extra: &[&str], limit: usize) -> Child {
     args.extend_from_slice(extra);
     let child = command(&args).spawn().expect("mastostream runs");
     let live = server.wait_until(Duration::from_secs(30), |_, live, _| live >= 1);
-    assert!(live, "tail never opened its stream");
+    if !live {
+        common::signal(child.id(), "-KILL");
+        panic!(
+            "tail never opened its stream: {:?}",
+            child.wait_with_output()
+        );
+    }
     child
 }
 
