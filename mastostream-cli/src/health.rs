@@ -8,7 +8,7 @@ use mastostream_tokio::{Client, HealthReport};
 use crate::cli::HealthArgs;
 use crate::json::Obj;
 use crate::lines::source;
-use crate::notes::version;
+use crate::notes::{software, version};
 use crate::tail::{FATAL, OK};
 
 /// A field name.
@@ -66,10 +66,8 @@ fn json(instance: &str, r: &HealthReport) -> String {
         .str("streaming", &r.server.streaming.to_string())
         .str("source", code)
         .opt_str("reason", reason.as_deref())
-        .opt_str(
-            "version",
-            r.server.version.as_deref().map(version).as_deref(),
-        )
+        .str("software", &software(&r.server))
+        .opt_str("version", version(&r.server).as_deref())
         .opt_raw("status", r.status)
         .raw("healthy", r.healthy)
         .end()
@@ -78,11 +76,6 @@ fn json(instance: &str, r: &HealthReport) -> String {
 /// The human lines.
 fn human(instance: &str, r: &HealthReport) -> String {
     let (_, _, how) = source(&r.server.source);
-    let version = r
-        .server
-        .version
-        .as_deref()
-        .map(mastostream_cli::text::printable);
     let status = r.status.map_or("no status".to_owned(), |s| s.to_string());
     let verdict = if r.healthy {
         format!("{GOOD}healthy{GOOD:#}")
@@ -95,9 +88,7 @@ fn human(instance: &str, r: &HealthReport) -> String {
         "{LABEL}streaming{LABEL:#}  {} ({how})\n",
         r.server.streaming
     );
-    if let Some(v) = version {
-        lines += &format!("{LABEL}version  {LABEL:#}  {v}\n");
-    }
+    lines += &format!("{LABEL}software {LABEL:#}  {}\n", software(&r.server));
     lines += &format!("{LABEL}health   {LABEL:#}  {status} {answer}: {verdict}\n");
     lines
 }

@@ -67,15 +67,20 @@ Output:
 --json, stdout: one object per event, `kind` first, `stream` and `recovered` last:
   kind             update, status.update, delete, notification, conversation,
                    announcement, announcement.reaction, announcement.delete,
-                   notifications_merged, filters_changed, encrypted_message, heartbeat,
-                   unknown (an event name this version does not know), malformed (an
-                   event whose payload did not decode)
+                   notifications_merged, filters_changed, encrypted_message,
+                   pleroma:chat_update, pleroma:follow_relationships_update (Pleroma,
+                   Akkoma), heartbeat, unknown (an event name this version does not
+                   know), malformed (an event whose payload did not decode)
   id               update, status.update, delete, notification, conversation,
-                   announcement, announcement.delete: the id (always a string)
+                   announcement, announcement.delete, pleroma:chat_update (the chat):
+                   the id (always a string); pleroma:follow_relationships_update: the
+                   follower's account id
   acct             update, status.update, notification: the account (user@domain, or
                    user on its own server)
   type             notification: mention, status, reblog, follow, follow_request,
                    favourite, poll, update, admin.sign_up, admin.report, or any newer type
+  state            pleroma:follow_relationships_update: the follow's state
+                   (follow_accept, follow_pending, follow_reject, ...)
   announcement_id  announcement.reaction: the announcement
   name             announcement.reaction: the emoji; unknown, malformed: the event name
   error            malformed: why the payload did not decode
@@ -87,9 +92,14 @@ Output:
 
 --json, stderr: one object per diagnostic, `kind` first:
   {\"kind\":\"demo\",\"url\":URL}                     the demo server started
-  {\"kind\":\"discovered\",\"streaming\":URL,\"source\":S,\"reason\":R,\"version\":V}
+  {\"kind\":\"discovered\",\"streaming\":URL,\"source\":S,\"reason\":R,\"software\":SW,\"version\":V}
         where the stream is served from; S is configured, instance_v2, instance_v1 or
-        fallback (R says why; null otherwise); V the version the instance reported, or null
+        fallback (R says why; null otherwise); SW what the server runs, as learnt from
+        NodeInfo or the instance (\"Mastodon 4.3.2\", \"Pleroma 2.7.2\"); V the version the
+        instance reported, or null
+  {\"kind\":\"transport\",\"transport\":\"SSE\"|\"WebSocket\",\"reason\":TEXT}
+        the session chose the transport, or moved to the other (the server offers no SSE,
+        refused one, ...)
   {\"kind\":\"connected\",\"url\":URL,\"transport\":\"SSE\"|\"WebSocket\"}
   {\"kind\":\"disconnected\",\"reason\":TEXT}
   {\"kind\":\"reconnecting\",\"attempt\":N,\"delay_s\":SECONDS,\"reason\":TEXT,\"capped_from_s\":SECONDS|null}
@@ -123,12 +133,12 @@ pub(crate) const HEALTH_AFTER: &str = "\
 Output:
   instance   https://mastodon.social
   streaming  https://streaming.mastodon.social (configuration.urls.streaming in /api/v2/instance)
-  version    4.3.2
+  software   Mastodon 4.3.2
   health     200 OK: healthy
 
 --json: one object on stdout:
-  {\"kind\":\"health\",\"instance\":URL,\"streaming\":URL,\"source\":S,\"reason\":R,\"version\":V,\"status\":N|null,\"healthy\":BOOL}
-  source, reason and version as in `mastostream tail --help`; status: the health
+  {\"kind\":\"health\",\"instance\":URL,\"streaming\":URL,\"source\":S,\"reason\":R,\"software\":SW,\"version\":V,\"status\":N|null,\"healthy\":BOOL}
+  source, reason, software and version as in `mastostream tail --help`; status: the health
   endpoint's HTTP status. When no answer came, nothing on stdout and
   {\"kind\":\"error\",\"status\":N|null,\"error\":TEXT} on stderr.
 

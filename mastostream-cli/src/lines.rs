@@ -69,6 +69,9 @@ fn kind_style(event: &Event) -> Style {
         Event::Announcement(_) | Event::AnnouncementReaction(_) => {
             AnsiColor::BrightYellow.on_default()
         }
+        Event::ChatUpdate(_) | Event::FollowRelationshipsUpdate(_) => {
+            AnsiColor::BrightMagenta.on_default()
+        }
         Event::Malformed { .. } => AnsiColor::Red.on_default().bold(),
         _ => QUIET,
     }
@@ -145,6 +148,26 @@ fn about(event: &Event) -> String {
             one_line(&printable(&r.name), 40),
             r.count,
             quiet(r.announcement_id.as_str())
+        ),
+        Event::ChatUpdate(c) => {
+            let with = c
+                .account
+                .as_ref()
+                .map(|a| format!(" with {}", acct(&a.acct)));
+            let last = c.last_message.as_ref().and_then(|m| m.content.as_deref());
+            let last = last.map(|t| format!(": {}", one_line(&plain(t), QUOTE)));
+            format!(
+                "{}{}{}",
+                quiet(c.id.as_str()),
+                with.unwrap_or_default(),
+                last.unwrap_or_default()
+            )
+        }
+        Event::FollowRelationshipsUpdate(f) => format!(
+            "{}: {} follows {}",
+            one_line(&printable(&f.state), 40),
+            quiet(f.follower.id.as_str()),
+            quiet(f.following.id.as_str())
         ),
         Event::NotificationsMerged => quiet("(notifications were merged: refetch them)"),
         Event::FiltersChanged => quiet("(your filters changed: refetch them)"),

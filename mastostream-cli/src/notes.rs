@@ -45,6 +45,13 @@ pub(crate) fn note(item: &Item) -> Option<Note> {
                 .str("transport", &transport.to_string());
             Note::new(NOTE, format!("connected to {url} ({transport})"), json)
         }
+        Item::TransportChosen { transport, reason } => {
+            let reason = one_line(&printable(reason), 200);
+            let json = Obj::kind("transport")
+                .str("transport", &transport.to_string())
+                .str("reason", &reason);
+            Note::new(NOTE, format!("transport: {transport} ({reason})"), json)
+        }
         Item::Disconnected { error } => {
             let json = Obj::kind("disconnected").str("reason", &error.to_string());
             Note::new(TROUBLE, format!("disconnected: {error}"), json)
@@ -95,24 +102,30 @@ pub(crate) fn note(item: &Item) -> Option<Note> {
 
 fn discovered(server: &Server) -> Note {
     let (code, reason, how) = source(&server.source);
-    let version = server.version.as_deref().map(version);
     let streaming = server.streaming.to_string();
+    let software = software(server);
     let json = Obj::kind("discovered")
         .str("streaming", &streaming)
         .str("source", code)
         .opt_str("reason", reason.as_deref())
-        .opt_str("version", version.as_deref());
-    let version = version.map_or(String::new(), |v| format!("; version {v}"));
-    Note::new(
-        NOTE,
-        format!("streaming from {streaming} ({how}{version})"),
-        json,
-    )
+        .str("software", &software)
+        .opt_str("version", version(server).as_deref());
+    let words = format!("streaming from {streaming} ({how}; {software})");
+    Note::new(NOTE, words, json)
 }
 
-/// A version the server reported, bounded and printable.
-pub(crate) fn version(v: &str) -> String {
-    one_line(&printable(v), 80)
+/// What the server runs, with its version when known (`Mastodon 4.3.2`), bounded and
+/// printable.
+pub(crate) fn software(server: &Server) -> String {
+    one_line(&printable(&server.dialect.to_string()), 80)
+}
+
+/// The version the instance reported, bounded and printable.
+pub(crate) fn version(server: &Server) -> Option<String> {
+    server
+        .version
+        .as_deref()
+        .map(|v| one_line(&printable(v), 80))
 }
 
 /// `-- 503 Service Unavailable (Retry-After 30 s): reconnecting in 30.0 s (attempt 2)`,
@@ -245,6 +258,15 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"kind":"caught_up","timeline":"notifications","recovered":3})
+        );
+        let (words, json) = said(&Item::TransportChosen {
+            transport: StreamTransport::WebSocket,
+            reason: "the server offers no SSE".into(),
+        });
+        assert_eq!(words, "transport: WebSocket (the server offers no SSE)");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind":"transport","transport":"WebSocket","reason":"the server offers no SSE"})
         );
         let (_, json) = said(&Item::Disconnected {
             error: Error::from(ErrorKind::Closed),

@@ -150,6 +150,7 @@ fn help_documents_every_flag_json_field_and_exit_code() {
         "id ",
         "acct ",
         "type ",
+        "state ",
         "announcement_id ",
         "name ",
         "error ",
@@ -165,6 +166,7 @@ fn help_documents_every_flag_json_field_and_exit_code() {
     for kind in [
         "demo",
         "discovered",
+        "transport",
         "connected",
         "disconnected",
         "reconnecting",

@@ -11,7 +11,7 @@ use mastostream_fake::{FakeServer, NotificationBuilder, ServerOptions, StatusBui
 use serde_json::{Value, json};
 
 /// How many events [`publish_every_kind`] publishes (heartbeats not counted).
-const EVENTS: usize = 18;
+const EVENTS: usize = 20;
 
 /// One published event: what `--json` must print (`stream` and `recovered` added by the
 /// check), and how its human line must start.
@@ -148,6 +148,23 @@ fn publish_every_kind(server: &FakeServer) -> Vec<Want> {
     wants.push(want(
         json!({"kind":"encrypted_message"}),
         "encrypted_message (21 bytes)",
+    ));
+    let account = generator.account_json(0);
+    let acct: Value = serde_json::from_str(account).expect("an account");
+    let acct = acct["acct"].as_str().expect("its acct");
+    let chat = format!(
+        r#"{{"id":"31","account":{account},"unread":1,"last_message":{{"id":"32","chat_id":"31","account_id":"9","content":"hi <b>there</b>"}},"updated_at":"2025-06-02T09:00:00.000Z"}}"#
+    );
+    server.publish("pleroma:chat_update", &chat, None);
+    wants.push(want(
+        json!({"kind":"pleroma:chat_update","id":"31"}),
+        &format!("pleroma:chat_update 31 with @{acct}: hi there"),
+    ));
+    let follow = r#"{"state":"follow_accept","follower":{"id":"9","follower_count":1,"following_count":2},"following":{"id":"1","follower_count":3,"following_count":4}}"#;
+    server.publish("pleroma:follow_relationships_update", follow, None);
+    wants.push(want(
+        json!({"kind":"pleroma:follow_relationships_update","state":"follow_accept","id":"9"}),
+        "pleroma:follow_relationships_update follow_accept: 9 follows 1",
     ));
     server.publish("quote.update.v9", r#"{"id":"1"}"#, None);
     wants.push(want(

@@ -21,6 +21,7 @@ fn a_healthy_instance_exits_0() {
         format!(
             "instance   {url}\n\
              streaming  {url} (configuration.urls.streaming in /api/v2/instance)\n\
+             software   Mastodon 4.3.0\n\
              health     200 OK: healthy\n"
         )
     );
@@ -30,7 +31,7 @@ fn a_healthy_instance_exits_0() {
     assert_eq!(
         *v,
         serde_json::json!({"kind":"health","instance":url,"streaming":url,"source":"instance_v2",
-            "reason":null,"version":null,"status":200,"healthy":true})
+            "reason":null,"software":"Mastodon 4.3.0","version":"4.3.0","status":200,"healthy":true})
     );
 }
 
