@@ -265,7 +265,8 @@
 //! The [`corpus`] module generates Mastodon streaming captures of any size, deterministic
 //! from a seed (statuses in 20 languages, reblogs, quotes, polls, media, every event
 //! type), and single entities ([`corpus::Generator`]) that agree with what the server
-//! streamed. [`demo`] is a scripted offline demo server built on them.
+//! streamed. (`mastostream-cli`'s `demo` module is a scripted offline demo server built
+//! on them.)
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -274,7 +275,6 @@ mod auth;
 mod build;
 mod conn;
 pub mod corpus;
-pub mod demo;
 mod dialect;
 mod http;
 mod limit;

@@ -1,5 +1,6 @@
 //! One-line JSON summaries of events and errors: the output contract of the `events2json`
-//! driver and of the `tail` examples' `--json` mode. Keys come in the documented order.
+//! driver and of `mastostream tail --json` (mastostream-cli). Keys come in the documented
+//! order.
 
 use std::fmt::Write;
 

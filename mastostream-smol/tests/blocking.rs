@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mastostream_smol::blocking::Client;
 use mastostream_smol::{Backoff, Callbacks, Event, Item, Listener};
 use mastostream_testkit::corpus::{self, EventKind, GeneratedEvent};
-use mastostream_testkit::fake::demo::{self, Demo, DemoOptions};
+use mastostream_testkit::demo::{self, Demo, DemoOptions};
 use mastostream_testkit::fake::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 use mastostream_testkit::scenarios::is_timeline;
 

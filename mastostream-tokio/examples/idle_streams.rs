@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use mastostream_testkit::fake::TestCa;
+use mastostream_fake::TestCa;
 use mastostream_tokio::{Client, Item};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

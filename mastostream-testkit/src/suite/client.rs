@@ -8,7 +8,7 @@ use mastostream_proto::model::Status;
 
 use super::{Outcome, client, ensure, wait_for, within};
 use crate::corpus::{self, EventKind, GeneratedEvent};
-use crate::fake::demo::{self, Demo, DemoOptions};
+use crate::demo::{self, Demo, DemoOptions};
 use crate::fake::{Certificate, Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 
 /// The demo's stream, with a drop mid-event and events missed meanwhile, arrives whole:

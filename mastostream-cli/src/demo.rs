@@ -1,6 +1,8 @@
 //! The offline demo: a finite, realistic stream from the corpus generator, served by a
 //! [`FakeServer`] over real HTTP/1.1 chunked SSE with heartbeats (or over its WebSocket
-//! endpoint, with pings, to a client that connects there), for the `tail` examples.
+//! endpoint, with pings, to a client that connects there): what `mastostream tail` shows
+//! when no `--instance` is given. It is a library module so that other programs (and the
+//! workspace's client tests) can run the same demo.
 //!
 //! The script, in wall-clock time (about three seconds with the defaults):
 //! 1. Waits for the client's stream.
@@ -12,16 +14,25 @@
 //! 4. Once the client is back, the rest is published live.
 //! 5. The end: the server queues [`END_STATUS`] with [`END_MESSAGE`] for the next stream
 //!    request, then ends the body cleanly. A client reconnects, gets the `410`, and (410 being
-//!    fatal) stops; the example recognises the demo's end by the status and message and exits
-//!    0. No protocol decision moves into the adapter, and nothing reconnects forever.
+//!    fatal) stops; `mastostream tail` recognises the demo's end by the status and message
+//!    and exits 0. No protocol decision moves into the client, and nothing reconnects
+//!    forever.
+//!
+//! ```
+//! use mastostream_cli::demo::{Demo, DemoOptions};
+//!
+//! let demo = Demo::start(DemoOptions { events: 10, ..DemoOptions::default() });
+//! // Point any Mastodon client at it, as at an instance:
+//! assert!(demo.url().starts_with("http://127.0.0.1:"));
+//! ```
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
-use crate::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
+use mastostream_fake::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
+use mastostream_fake::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 
 /// The status the demo server answers once its stream is over.
 pub const END_STATUS: u16 = 410;
