@@ -4,6 +4,11 @@
 //! for; no test measures time.
 
 mod client;
+pub mod dialects;
+mod dialects_connect;
+mod dialects_fallback;
+mod dialects_recover;
+mod dialects_refuse;
 mod token;
 mod websocket;
 
