@@ -103,6 +103,9 @@ fn route(shared: &Shared, conn: &mut Conn, req: &RecordedRequest, id: u64) -> io
     if (upgrade || req.is_stream()) && shared.opts.separate_streaming && !req.streaming_port {
         return reply(conn, &Reply::error(404, "Not Found", "Not found"));
     }
+    if let (true, Some(refusal)) = (upgrade, &shared.opts.refuse_upgrades) {
+        return reply(conn, refusal);
+    }
     if upgrade {
         let handshake = match speaks.handshake(shared, req) {
             Ok(handshake) => handshake,

@@ -152,8 +152,10 @@
 //! stream's scope, [`forbid_list`](FakeServer::forbid_list) (a WebSocket list subscription
 //! refused), [`refuse_streams`](FakeServer::refuse_streams) (the next stream requests
 //! answered `429` / `503` with `Retry-After`), [`plan_rest`](FakeServer::plan_rest) (any
-//! reply to the next REST requests), and a REST rate limit ([`RateLimit`]:
-//! `X-RateLimit-*` headers, then `429` with `Retry-After`).
+//! reply to the next REST requests), a REST rate limit ([`RateLimit`]:
+//! `X-RateLimit-*` headers, then `429` with `Retry-After`), and
+//! [`ServerOptions::refuse_upgrades`] (every WebSocket upgrade answered with a reply, as
+//! by a proxy that passes none on).
 //!
 //! **Catch-up.** Publish while the client is away (after a cut, with the next stream
 //! request planned to fail or stall): what was published stays on the REST timelines, so a
@@ -209,8 +211,8 @@
 //! - **Mastodon 3**: no `/api/v2/instance`; WebSocket errors `{"error":"..."}` without
 //!   `status` (`Unknown stream type`, `Error: Access token does not cover required
 //!   scopes`); a bad token gets ws's `401` page; `filters_changed` without payload
-//!   ([`FakeServer::publish_filters_changed`]); no `status.update` or
-//!   `notifications_merged`; notifications paged 15 / 30 at most.
+//!   ([`FakeServer::publish_filters_changed`]); no `notifications_merged` (edits'
+//!   `status.update` is sent: it came in 3.5.0); notifications paged 15 / 30 at most.
 //! - **GoToSocial**: SSE paths answer `404 {"error":"Not Found"}`; subscribe messages only
 //!   for `public:local`, `public`, `user`, `direct`, `list` (no `tag`), never answered;
 //!   `?stream=` takes any name (hashtags, unknown names: accepted, never posted to); a
@@ -236,7 +238,7 @@
 //! - **Sharkey**: the socket accepts any upgrade and never sends a Mastodon message.
 //!
 //! Every dialect serves `/.well-known/nodeinfo` (with the server's `software.name` and
-//! `version`), `/api/v1/instance` (its `version`, e.g. `2.7.2 (compatible; Akkoma
+//! `version`; [`ServerOptions::software_name`] names software a client does not know), `/api/v1/instance` (its `version`, e.g. `2.7.2 (compatible; Akkoma
 //! 3.16.0)`) and, where the server has one, `/api/v2/instance`. Ids are written in the
 //! server's format everywhere ([`FakeServer::wire_id`]); `min_id` and `max_id` compare as
 //! the server compares them. [`WsConnection::token_place`] says where the server read the

@@ -47,6 +47,13 @@ pub struct ServerOptions {
     /// Which server to play ([`Dialect::Mastodon4`] by default; see the
     /// [crate docs](crate#dialects)).
     pub dialect: Dialect,
+    /// Report this `software.name` in NodeInfo instead of the dialect's (`None`: the
+    /// dialect's): software a client does not know, that streams as `dialect` does.
+    pub software_name: Option<String>,
+    /// Answer every WebSocket upgrade with this reply instead of upgrading (`None`:
+    /// upgrade): a proxy in front of the streaming server that does not pass upgrades on,
+    /// with its `200` page or its `404`. SSE streams are served as usual.
+    pub refuse_upgrades: Option<Reply>,
 }
 
 impl Default for ServerOptions {
@@ -60,6 +67,8 @@ impl Default for ServerOptions {
             separate_streaming: false,
             rate_limit: None,
             dialect: Dialect::default(),
+            software_name: None,
+            refuse_upgrades: None,
         }
     }
 }

@@ -8,20 +8,22 @@
 //! | server | SSE | token on the WebSocket upgrade | how streams are chosen | `stream` member of events | errors on the socket | catch-up ids |
 //! |---|---|---|---|---|---|---|
 //! | Mastodon ≥ 4 | yes | `Authorization: Bearer` (`streaming/index.js` `accountFromRequest`) | subscribe messages (`subscribeWebsocketToChannel`) | `[name, param]` | `{"error","status"}` (`streaming/errors.js`) | snowflakes: shorter is older |
-//! | Mastodon 3.x | yes | as ≥ 4 | as ≥ 4 | as ≥ 4 | `{"error"}`, no status; no `/api/v2/instance` (added in 4.0) | snowflakes |
+//! | Mastodon 3.x | yes | as ≥ 4 | as ≥ 4 | as ≥ 4 | `{"error"}`, no status (each from `subscribeWebsocketToChannel`'s `catch`: a refusal); no `/api/v2/instance` (added in 4.0) | snowflakes |
 //! | GoToSocial | no: 404 JSON (`cmd/gotosocial/action/server/server.go` NoRoute) | `access_token` query, else `Sec-WebSocket-Protocol`, else `Authorization` (`internal/api/client/streaming/stream.go` `StreamGETHandler`) | the query (`?stream=&list=`), and subscribe messages for `user`, `public`, `public:local`, `direct`, `list` only; `tag` not read; no hashtag streams; `user:notification` only in the query (`readFromWSConn`) | internal: `["list:<id>"]` (`internal/stream/stream.go`) | none: unknown streams are ignored; a non-JSON text frame drops the connection | ULIDs, fixed length |
 //! | Akkoma | no: 404 JSON (`lib/pleroma/web/router.ex` fallback) | `access_token` query or `Sec-WebSocket-Protocol`, never `Authorization` (`websocket_handler.ex` `authenticate_request/2`) | the query (`?stream=&tag=&list=`); subscribe messages without `tag`/`list`; no unsubscribe | internal topics: `["user:<uid>"]`, `["hashtag:rust"]`, `["list:12"]`; none on `delete` (`streamer.ex`, `streamer_view.ex`) | none | FlakeIds (18 base62 chars, ASCII order); integer notification ids |
 //! | Pleroma ≥ 2.6 | no | `access_token` query (2.7: only that; `websocket_handler.ex` `connect/1`) | the query, and subscribe/unsubscribe messages with `tag`/`list` | `[name, param]`; none on `delete` | `pleroma:respond` events (`streamer_view.ex` `pleroma_respond.json`) | FlakeIds |
 //! | Pleroma ≤ 2.5 | no | `access_token` query | the query only (messages ignored) | none at all | none | FlakeIds |
 //! | Iceshrimp (JS), Firefish ≥ 2024-03 | no: 404 text (`server/api/index.ts`) | `access_token` query or `Sec-WebSocket-Protocol`; not `Authorization` (`server/api/streaming.ts`) | the query and subscribe messages with `tag`/`list` (`api/mastodon/streaming/index.ts`) | the name only: `["list"]`, `["hashtag"]` | none: unknown streams ignored; missing scopes close the socket | 8 base36 time chars + random, 16–24 chars: compared byte-wise (`misc/gen-id.ts`) |
-//! | Iceshrimp.NET | no: 501 JSON (`Controllers/Web/FallbackController.cs`) | `access_token` query or the first `Sec-WebSocket-Protocol`, not echoed (`WebSocketController.cs`) | the query and subscribe messages | `[name, param]` | none; malformed messages close with 1007 | 16 chars, fixed length; `min_id` pages come oldest first (`LinkPaginationAttribute.cs`) |
+//! | Iceshrimp.NET | no: 501 JSON (`Controllers/Web/FallbackController.cs`) | `access_token` query or the first `Sec-WebSocket-Protocol`, not echoed (`WebSocketController.cs`) | the query and subscribe messages | `[name, param]` | none: a list it cannot stream closes the socket with 1007, missing scopes with 1008 (`WebSocketConnection.cs`, `ListChannel.cs`) | 16 chars, fixed length; `min_id` pages come oldest first (`LinkPaginationAttribute.cs`) |
 //! | Sharkey, Misskey | no | — | — | — | no Mastodon streaming at all (`StreamingApiServerService.ts`) | — |
 //!
 //! Where a table cell says "none", a refused subscription is silent: the session cannot
 //! tell the application, so it refuses, up front and as an
 //! [`Item::StreamError`](crate::session::Item::StreamError), what it knows the server cannot
-//! do. Every page of a catch-up is sorted by id before use, so a server that answers oldest
-//! first is read right.
+//! do. A server that refuses by closing the socket has the subscription in flight refused
+//! the same way ([`Dialect::close_refuses`]), so that reconnecting does not ask for it
+//! again. Every page of a catch-up is sorted by id before use, so a server that answers
+//! oldest first is read right.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -204,6 +206,36 @@ impl Dialect {
         }
     }
 
+    /// Whether a WebSocket error message that answers a subscription refuses it for good
+    /// (the session drops it, and does not ask for it after reconnects), given the status
+    /// it carries: a 4xx status; no status from Mastodon (and software taken as Mastodon):
+    /// versions whose errors carry none (3.x; `status` came with `streaming/errors.js`)
+    /// send an error only when a subscription fails (`subscribeWebsocketToChannel`'s
+    /// `catch` in `streaming/index.js`).
+    pub fn error_refuses(&self, status: Option<u16>) -> bool {
+        match status {
+            Some(status) => (400..=499).contains(&status),
+            None => matches!(self.software, Software::Mastodon | Software::Other(_)),
+        }
+    }
+
+    /// Why a close frame with `code` refuses the subscription in flight, for servers that
+    /// refuse a subscription by closing the socket: Iceshrimp.NET closes with 1007 for a
+    /// list it cannot stream and 1008 when the token lacks a stream's scopes
+    /// (`WebSocketConnection.cs`). The words name the kind of stream to blame where they
+    /// can (a list).
+    pub fn close_refuses(&self, code: u16) -> Option<&'static str> {
+        match (&self.software, code) {
+            (Software::IceshrimpNet, 1007) => {
+                Some("Iceshrimp.NET closed the connection (1007): a list it cannot stream")
+            }
+            (Software::IceshrimpNet, 1008) => Some(
+                "Iceshrimp.NET closed the connection (1008): the token lacks the stream's scopes",
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether unsubscribe messages work (else the session just stops delivering the
     /// stream's events).
     pub fn can_unsubscribe(&self) -> bool {
@@ -280,6 +312,20 @@ mod tests {
         assert!(new.cannot_subscribe(&Channel::User).is_none() && new.can_unsubscribe());
         assert!(Dialect::default().has_sse());
         assert!(!d(Software::Misskey, None).has_mastodon_streaming());
+    }
+
+    #[test]
+    fn refusals_without_a_status_and_by_closing() {
+        let d = |s, v: Option<&str>| Dialect::new(s, v.map(str::to_owned));
+        let m3 = d(Software::Mastodon, Some("3.5.3"));
+        assert!(m3.error_refuses(None) && m3.error_refuses(Some(401)));
+        assert!(!m3.error_refuses(Some(500)));
+        let pleroma = d(Software::Pleroma, Some("2.7.0"));
+        assert!(pleroma.error_refuses(Some(400)) && !pleroma.error_refuses(None));
+        let net = d(Software::IceshrimpNet, None);
+        assert!(net.close_refuses(1007).is_some_and(|w| w.contains("list")));
+        assert!(net.close_refuses(1008).is_some() && net.close_refuses(1000).is_none());
+        assert!(d(Software::Iceshrimp, None).close_refuses(1007).is_none());
     }
 
     /// FlakeIds are 128-bit numbers written in base62 with the alphabet `0-9A-Za-z`, which

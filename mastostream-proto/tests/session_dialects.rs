@@ -399,3 +399,87 @@ fn catch_up_reads_pages_in_any_order_and_ids_in_the_server_order() {
         assert_eq!(got, ids, "{software}");
     }
 }
+
+/// A WebSocket connect after `at` connects, live.
+fn ws_live(sim: &mut Sim, after: usize) -> TransportId {
+    for _ in 0..50 {
+        if sim.connects.len() > after {
+            break;
+        }
+        let deadline = sim.deadline.expect("the session waits for a reconnect");
+        sim.advance(deadline.saturating_duration_since(sim.now));
+    }
+    let (id, _) = ws_connect(sim);
+    sim.input(Input::Connected(id));
+    id
+}
+
+/// The subscribe messages sent on `id`.
+fn subscribes(sim: &Sim, id: TransportId) -> Vec<&str> {
+    sim.sent
+        .iter()
+        .filter(|(t, _)| *t == id)
+        .map(|(_, text)| text.as_str())
+        .collect()
+}
+
+/// A WebSocket session of `public:local` and list 42 on `software` at `version`, live,
+/// with both subscriptions sent.
+fn list_42_on(software: &str, version: &str) -> (Sim, TransportId) {
+    let mut cfg = config(&[Channel::public_local(), Channel::list("42")]);
+    cfg.transport = StreamTransport::WebSocket;
+    let mut sim = Sim::new(cfg);
+    discover(&mut sim, Some((software, version)));
+    let ws = ws_live(&mut sim, 0);
+    assert_eq!(subscribes(&sim, ws).len(), 2);
+    (sim, ws)
+}
+
+/// Mastodon 3.x answers a refused subscription with `{"error": ...}` and no status:
+/// still a refusal, dropped, and not asked for again after a reconnect.
+#[test]
+fn mastodon_3_refusals_without_a_status_are_dropped() {
+    let (mut sim, ws) = list_42_on("mastodon", "3.5.3");
+    sim.ws_message(
+        ws,
+        Bytes::from_static(br#"{"error":"Not authorized to stream this list"}"#),
+    );
+    let Some(Item::StreamError {
+        channel,
+        status: None,
+        dropped: true,
+        ..
+    }) = sim.items.last()
+    else {
+        panic!("{:#?}", sim.items)
+    };
+    assert_eq!(channel, &Some(Channel::list("42")));
+    let before = sim.connects.len();
+    sim.eof(ws);
+    let again = ws_live(&mut sim, before);
+    assert_eq!(
+        subscribes(&sim, again),
+        [r#"{"type":"subscribe","stream":"public:local"}"#]
+    );
+}
+
+/// Iceshrimp.NET refuses a list it cannot stream by closing the socket (1007): the list in
+/// flight is refused and dropped, and the reconnect asks only for the rest (no loop).
+#[test]
+fn iceshrimp_net_closing_on_a_list_refuses_that_list() {
+    let (mut sim, ws) = list_42_on("Iceshrimp.NET", "2024.1-beta4");
+    let before = sim.connects.len();
+    sim.input(Input::WsClose(ws, Some((1007, String::new()))));
+    let refused = refusals(&sim);
+    assert_eq!(refused.len(), 1, "{:#?}", sim.items);
+    assert_eq!(refused[0].0, Some(Channel::list("42")));
+    assert!(refused[0].1.contains("1007"), "{}", refused[0].1);
+    let again = ws_live(&mut sim, before);
+    assert_eq!(
+        subscribes(&sim, again),
+        [r#"{"type":"subscribe","stream":"public:local"}"#]
+    );
+    // Another close code refuses nothing.
+    sim.input(Input::WsClose(again, Some((1011, String::new()))));
+    assert_eq!(refusals(&sim).len(), 1);
+}

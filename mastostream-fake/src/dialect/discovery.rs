@@ -98,7 +98,9 @@ const DESCRIPTION: &str = "A fake Mastodon server for tests";
 
 /// A NodeInfo 2.0 or 2.1 document.
 fn nodeinfo(shared: &Shared, d: Dialect, version: &str) -> Value {
-    let mut software = json!({"name": d.software_name(), "version": d.software_version()});
+    let name = shared.opts.software_name.as_deref();
+    let name = name.unwrap_or(d.software_name());
+    let mut software = json!({"name": name, "version": d.software_version()});
     if version == "2.1" {
         software["repository"] = json!(repository(d));
     }

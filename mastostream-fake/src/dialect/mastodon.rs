@@ -11,8 +11,9 @@
 //! instance runs in limited federation mode); a bad token is refused with ws's own
 //! `401 Unauthorized` page; `filters_changed` has no payload (`JSON.stringify` drops
 //! `undefined` over WebSocket; SSE writes `data: undefined`, inferred from the template
-//! string); no `status.update` or `notifications_merged` (the fake models the 3.x line as
-//! the brief asks; upstream added `status.update` in 3.5.0).
+//! string); no `notifications_merged` (added in 4.3). `status.update` is sent: the fake
+//! plays 3.5.3, and edits (with their `status.update` event) came in 3.5.0
+//! (`documentation` `methods/streaming.md`).
 
 use crate::auth::{self, Grant, MISSING_SCOPE};
 use crate::dialect::{Action, Cx, Handshake, Initial, Speaks, Sub, is_public};

@@ -213,7 +213,8 @@ impl Dialect {
     pub(crate) fn sends(self, event: &str) -> bool {
         let never: &[&str] = match self {
             Dialect::Mastodon4 => &[],
-            Dialect::Mastodon3 => &["status.update", "notifications_merged"],
+            // `status.update` came with edits in 3.5.0; `notifications_merged` in 4.3.
+            Dialect::Mastodon3 => &["notifications_merged"],
             Dialect::GoToSocial => &[
                 "announcement",
                 "announcement.reaction",

@@ -5,10 +5,11 @@ use crate::Channel;
 /// The subscribed stream an event belongs to. Servers name streams in their own ways
 /// (see [`crate::dialect`]): Mastodon's `["hashtag", "rust"]`; Akkoma's internal topics
 /// `["user:<uid>"]`, `["hashtag:rust"]`, `["list:12"]`; GoToSocial's `["list:<id>"]`;
-/// Iceshrimp's bare `["list"]`; Pleroma's nothing at all. So: the named stream if it is
-/// subscribed; else its internal name read as Mastodon's; else the only subscription of
-/// its kind; else, when the message named none, the only subscription; else the name as
-/// it was.
+/// Iceshrimp's bare `["list"]`, `["hashtag:local"]`; Pleroma's nothing at all. So: the
+/// named stream if it is subscribed; else its internal name read as Mastodon's; else the
+/// only subscription of the stream name the server wrote (`hashtag:local` is Iceshrimp's
+/// local hashtag stream, not Akkoma's `#local`); else the only subscription of its kind;
+/// else, when the message named none, the only subscription; else the name as it was.
 pub(super) fn attribute(named: Option<Channel>, routes: &[Channel]) -> Option<Channel> {
     let Some(named) = named else {
         return match routes {
@@ -19,9 +20,18 @@ pub(super) fn attribute(named: Option<Channel>, routes: &[Channel]) -> Option<Ch
     if routes.contains(&named) {
         return Some(named);
     }
+    let written = named.name().to_owned();
     let named = internal_topic(&named).unwrap_or(named);
     if routes.contains(&named) {
         return Some(named);
+    }
+    if let [only] = routes
+        .iter()
+        .filter(|r| r.name() == written)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        return Some((*only).clone());
     }
     let same_kind: Vec<&Channel> = routes
         .iter()
@@ -101,6 +111,21 @@ mod tests {
         assert_eq!(
             attribute(other(&["public:bubble"]), &routes),
             other(&["public:bubble"])
+        );
+    }
+
+    #[test]
+    fn iceshrimp_names_local_hashtags_by_their_stream_name() {
+        let tag = Channel::hashtag("rust");
+        let local = Channel::hashtag("rust").local_only();
+        let routes = [tag.clone(), local.clone()];
+        assert_eq!(attribute(other(&["hashtag:local"]), &routes), Some(local));
+        assert_eq!(attribute(other(&["hashtag"]), &routes), Some(tag));
+        // Akkoma's topic for #local is still #local, when subscribed.
+        let akkoma = [Channel::hashtag("local"), Channel::hashtag("rust")];
+        assert_eq!(
+            attribute(other(&["hashtag:local"]), &akkoma),
+            Some(Channel::hashtag("local"))
         );
     }
 }

@@ -227,20 +227,8 @@ impl Session {
                 pending.pop_front();
             }
             Ok(WsMessage::Error { error, status }) => {
-                let error = quoted(&error);
-                let channel = blamed(pending, &error);
-                // A refused subscription is not sent again on every reconnect.
-                let dropped = matches!((&channel, status), (Some(_), Some(400..=499)));
-                if let (true, Some(c)) = (dropped, &channel) {
-                    self.recovery.remove_route(c);
-                    self.status_changed();
-                }
-                self.emit(Item::StreamError {
-                    channel,
-                    status,
-                    error,
-                    dropped,
-                });
+                let refuses = self.dialect().error_refuses(status);
+                self.stream_error(quoted(&error), status, refuses);
             }
             Err(error) => {
                 let event = Event::Malformed {
@@ -253,7 +241,36 @@ impl Session {
         }
     }
 
-    /// The server sent a close frame: the stream is over; the handshake is completed.
+    /// A server error on the live WebSocket: reported, with the subscription it most likely
+    /// answers; a refusal (`refuses`) drops that subscription, so that it is not sent again
+    /// on every reconnect.
+    fn stream_error(&mut self, error: String, status: Option<u16>, refuses: bool) {
+        let Some(Live {
+            reader: Reader::Ws { pending, .. },
+            ..
+        }) = &mut self.stream
+        else {
+            return;
+        };
+        let channel = blamed(pending, &error);
+        let dropped = refuses && channel.is_some();
+        if let (true, Some(c)) = (dropped, &channel) {
+            self.recovery.remove_route(c);
+            self.status_changed();
+        }
+        self.emit(Item::StreamError {
+            channel,
+            status,
+            error,
+            dropped,
+        });
+    }
+
+    /// The server sent a close frame: the stream is over; the handshake is completed. A
+    /// server that refuses subscriptions by closing (see [`Dialect::close_refuses`]) has
+    /// the subscription in flight refused first.
+    ///
+    /// [`Dialect::close_refuses`]: crate::Dialect::close_refuses
     pub(super) fn on_ws_close(&mut self, id: TransportId, frame: Option<(u16, String)>) {
         if !self.stream_is(id) {
             return;
@@ -262,6 +279,9 @@ impl Session {
             Some((code, reason)) => (Some(code), quoted(&reason)),
             None => (None, String::new()),
         };
+        if let Some(why) = code.and_then(|c| self.dialect().close_refuses(c)) {
+            self.stream_error(why.to_owned(), None, true);
+        }
         self.stream_failed(ErrorKind::WebSocketClosed { code, reason }.into());
     }
 

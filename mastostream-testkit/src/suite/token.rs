@@ -17,7 +17,7 @@ use crate::fake::{FakeServer, Plan, Reply, ServerOptions};
 
 /// Collects everything tracing writes.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -33,12 +33,12 @@ impl Write for Captured {
 }
 
 impl Captured {
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 
     /// A subscriber writing everything, at every level, here.
-    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+    pub(super) fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
         let sink = self.clone();
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)

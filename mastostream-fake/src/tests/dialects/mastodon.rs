@@ -83,7 +83,8 @@ fn mastodon_3_errors_carry_no_status() {
     ws.text("not json");
     ws.text(r#"{"type":"subscribe","stream":"user"}"#);
     subscribed(&server, 1);
-    // `filters_changed` without payload; no `status.update`, no `notifications_merged`.
+    // `filters_changed` without payload; `status.update` (3.5.0 added edits); no
+    // `notifications_merged` (4.3).
     server.publish_filters_changed();
     assert_eq!(
         ws.next_text(),
@@ -94,6 +95,9 @@ fn mastodon_3_errors_carry_no_status() {
         r#"{{"stream":["user"],"event":"update","payload":"{{\"id\":\"{id}\""#
     )));
     server.publish_edit(id, &StatusBuilder::new().text("edited"));
+    assert!(ws.next_text().starts_with(&format!(
+        r#"{{"stream":["user"],"event":"status.update","payload":"{{\"id\":\"{id}\""#
+    )));
     server.publish_to(&["user"], "notifications_merged", "1");
     server.send_raw(b"barrier");
     assert_eq!(ws.next_text(), "barrier");

@@ -245,3 +245,27 @@ fn every_dialect_is_listed_once_and_mastodon_4_is_the_default() {
     let sse: Vec<Dialect> = Dialect::ALL.into_iter().filter(|d| d.has_sse()).collect();
     assert_eq!(sse, [Dialect::Mastodon4, Dialect::Mastodon3]);
 }
+
+#[test]
+fn unknown_software_and_refused_upgrades_on_request() {
+    let server = FakeServer::start(ServerOptions {
+        dialect: Dialect::GoToSocial,
+        software_name: Some("bonfire".into()),
+        refuse_upgrades: Some(crate::Reply::error(404, "Not Found", "Not Found")),
+        ..ServerOptions::default()
+    });
+    let doc = super::util::get(&server, "/nodeinfo/2.0", "");
+    let doc = json(super::util::body(&doc));
+    assert_eq!(doc["software"]["name"], "bonfire");
+    assert_eq!(doc["software"]["version"], "0.20.0+git-57cb4fe");
+    // Streams as GoToSocial does (no SSE), but no upgrade gets through.
+    assert!(super::util::get(&server, "/api/v1/streaming/user", "").starts_with("HTTP/1.1 404 "));
+    let refused = RawWs::open(&server, "/api/v1/streaming?stream=user", "").err();
+    let refused = refused.expect("the upgrade is refused");
+    assert!(
+        refused.starts_with("HTTP/1.1 404 Not Found\r\n"),
+        "{refused}"
+    );
+    assert!(refused.ends_with("{\"error\":\"Not Found\"}"), "{refused}");
+    assert!(server.ws_connections().is_empty());
+}
