@@ -185,15 +185,17 @@ pub async fn remove(
     .await
     .map_err(js_err("reading the registry"))?
     .is_some();
-    retry("fence", || crate::fence::close(&nats.js, names, key))
-        .await
-        .map_err(js_err("closing the fence"))?;
+    // First the registration (no worker claims it afterwards: a claim checks it after
+    // raising its fence), then the fence (no lease raised before passes it).
     let k = key.to_string();
     retry("unregister", || async {
         buckets.registry.purge(&k).await.map_err(|e| e.to_string())
     })
     .await
     .map_err(js_err("removing the registration"))?;
+    retry("fence", || crate::fence::close(&nats.js, names, key))
+        .await
+        .map_err(js_err("closing the fence"))?;
     for sub in ["lease", "cursor"] {
         let lk = format!("{sub}.{key}");
         retry("lease purge", || async {

@@ -126,6 +126,13 @@ pub(crate) async fn claim(ctx: &Ctx, key: &StreamKey) -> Result<Option<Claimed>,
             Err(FenceError::Other(e)) => return Err(e),
         }
     };
+    // Unregistered meanwhile? `remove` purges the registration before it closes the fence,
+    // so a claim that still sees the registration here was fenced before the closing.
+    match ctx.buckets.registry.get(key.to_string()).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    }
     Ok(Some(Claimed {
         lease,
         nonce,

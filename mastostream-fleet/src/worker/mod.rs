@@ -62,10 +62,11 @@ struct Worker {
     claims: FuturesUnordered<Boxed<(StreamKey, Result<Option<Claimed>, String>)>>,
 }
 
+/// Watches every key of a bucket: the current values first, then every change.
 async fn watch_all(store: &Store) -> Watch {
     let mut delay = Duration::from_millis(250);
     loop {
-        match store.watch_all().await {
+        match store.watch_with_history(">").await {
             Ok(w) => return w,
             Err(e) => {
                 tracing::warn!(bucket = %store.name, error = %e, "watching a bucket; retrying");
@@ -126,6 +127,12 @@ impl Worker {
     /// removed.
     fn rebalance(&mut self) {
         let live = self.live_workers();
+        tracing::debug!(
+            registered = self.registry.len(),
+            held = self.held.len(),
+            workers = live.len(),
+            "rebalance"
+        );
         for (key, reg) in &self.registry {
             let mine = owner(&key.to_string(), &live) == Some(self.me.as_str());
             match self.held.get(key) {
@@ -154,7 +161,10 @@ impl Worker {
         self.claiming.remove(&key);
         let claimed = match r {
             Ok(Some(c)) => c,
-            Ok(None) => return,
+            Ok(None) => {
+                tracing::debug!(%key, "not claimed: held elsewhere");
+                return;
+            }
             Err(e) => {
                 tracing::debug!(%key, error = %e, "claim failed");
                 return;
