@@ -54,7 +54,9 @@ pub struct FleetConfig {
     pub polite: PoliteConfig,
     /// Also publish each status once per `uri` on `<root>-uri.update`.
     pub uri_dedup: bool,
-    /// Unacknowledged publishes per stream.
+    /// Unacknowledged publishes per stream. JetStream checks the fence of a clustered
+    /// stream one publish at a time (it refuses others meanwhile, code 10164), so more
+    /// than 1 only adds retries; streams are published in parallel with each other.
     pub max_in_flight: usize,
 }
 
@@ -71,7 +73,7 @@ impl Default for FleetConfig {
             source: SourceOptions::default(),
             polite: PoliteConfig::default(),
             uri_dedup: false,
-            max_in_flight: 256,
+            max_in_flight: 1,
         }
     }
 }

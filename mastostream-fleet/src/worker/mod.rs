@@ -46,6 +46,8 @@ pub(crate) struct Ctx {
 const MAX_CLAIMS: usize = 64;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// A claim in flight: the key and its result.
+type ClaimFuture = Boxed<(StreamKey, Result<Option<Claimed>, String>)>;
 
 struct Held {
     stop: watch::Sender<Option<Stop>>,
@@ -59,7 +61,7 @@ struct Worker {
     held: HashMap<StreamKey, Held>,
     claiming: HashSet<StreamKey>,
     tasks: FuturesUnordered<Boxed<(StreamKey, Outcome)>>,
-    claims: FuturesUnordered<Boxed<(StreamKey, Result<Option<Claimed>, String>)>>,
+    claims: FuturesUnordered<ClaimFuture>,
 }
 
 /// Watches every key of a bucket: the current values first, then every change.

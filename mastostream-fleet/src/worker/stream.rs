@@ -247,6 +247,15 @@ impl Task {
                 self.cursor = c;
                 self.cursor_dirty = true;
             }
+            // 10164: the server is still applying an earlier publish under this fence (a
+            // clustered stream checks a subject's last sequence one proposal at a time).
+            Done::Failed {
+                kind: PublishErrorKind::WrongLastSequence,
+                error,
+                publish,
+            } if error.contains("10164") => {
+                pending.push_front(self::publish(self.ctx.nats.js.clone(), publish));
+            }
             Done::Failed {
                 kind: PublishErrorKind::WrongLastSequence,
                 ..
