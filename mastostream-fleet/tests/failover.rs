@@ -28,16 +28,7 @@ fn kill_9_moves_streams_and_nothing_is_lost_or_duplicated() {
         key_of(&b, "public:local", None),
         key_of(&c, "public:local", None),
     ];
-    let mut workers: Vec<Worker> = ["w1", "w2", "w3"]
-        .iter()
-        .map(|n| Worker::start(&root, n, &nats, &[]))
-        .collect();
-    {
-        let all: Vec<&Worker> = workers.iter().collect();
-        for k in &keys {
-            wait_until(&format!("{k} live"), LIMIT, || saw(&all, "live", k));
-        }
-    }
+    let mut workers = three_workers_live(&root, &nats, &keys, LIMIT);
     let mut publisher = Publisher::start(
         vec![a.clone(), b.clone(), c.clone()],
         Duration::from_millis(50),

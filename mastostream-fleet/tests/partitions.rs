@@ -50,14 +50,7 @@ fn killing_the_stream_leader_loses_and_duplicates_nothing() {
     for s in &servers {
         add(&root, &nats, &s.url(), "public:local", None);
     }
-    let workers: Vec<Worker> = ["w1", "w2", "w3"]
-        .iter()
-        .map(|n| Worker::start(&root, n, &nats, &[]))
-        .collect();
-    let all: Vec<&Worker> = workers.iter().collect();
-    for k in &keys {
-        wait_until(&format!("{k} live"), LIMIT, || saw(&all, "live", k));
-    }
+    let _workers = three_workers_live(&root, &nats, &keys, LIMIT);
     let mut publisher = Publisher::start(servers.to_vec(), Duration::from_millis(50));
     wait_until("some statuses stored", LIMIT, || {
         counts(&read_all(&root), &format!("{root}.")).len() >= 30

@@ -445,3 +445,16 @@ pub fn saw(workers: &[&Worker], event: &str, key: &str) -> bool {
             .any(|e| e["event"] == event && e["key"] == key)
     })
 }
+
+/// Starts workers w1, w2, w3 and waits until every key in `keys` is live.
+pub fn three_workers_live(root: &str, nats: &str, keys: &[String], limit: Duration) -> Vec<Worker> {
+    let workers: Vec<Worker> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|n| Worker::start(root, n, nats, &[]))
+        .collect();
+    let all: Vec<&Worker> = workers.iter().collect();
+    for k in keys {
+        wait_until(&format!("{k} live"), limit, || saw(&all, "live", k));
+    }
+    workers
+}
