@@ -6,9 +6,9 @@
 //!
 //! The client's session catches up over REST only after a *re*connect, from ids it saw
 //! itself; it cannot yet start from stored anchors. Until it can, this module does the
-//! catch-up itself ([`catchup`]): the client's own catch-up is turned off, and after every
+//! catch-up itself (module `catchup`): the client's own catch-up is turned off, and after every
 //! connect each timeline of the stream is paged up from the cursor with `min_id` (through
-//! [`rest`], a small driver for proto's one-shot `GET` machine), within the instance's
+//! module `rest`, a small driver for proto's one-shot `GET` machine), within the instance's
 //! politeness gate ([`crate::polite`]). A stream with no cursor yet fetches its timelines'
 //! newest ids instead, so it starts live and has a cursor from its first second.
 //!
