@@ -29,18 +29,24 @@ impl Cursor {
         self.0.is_empty()
     }
 
-    /// Per kind, the newer of the two positions (Mastodon ids compare as numbers: longer is
-    /// newer, then byte order). Both must be valid lower bounds; so is the result.
+    /// Moves one kind's position to `id` if that is newer (Mastodon ids compare as
+    /// numbers: longer is newer, then byte order); `true` when it moved.
+    pub fn advance(&mut self, kind: &str, id: &str) -> bool {
+        let newer = self
+            .get(kind)
+            .is_none_or(|ours| (id.len(), id.as_bytes()) > (ours.len(), ours.as_bytes()));
+        if newer {
+            self.set(kind, id);
+        }
+        newer
+    }
+
+    /// Per kind, the newer of the two positions (as [`Cursor::advance`] compares them).
+    /// Both must be valid lower bounds; so is the result.
     pub fn merge(&self, other: &Cursor) -> Cursor {
         let mut out = self.clone();
         for (k, theirs) in &other.0 {
-            let newer = match out.0.get(k) {
-                Some(ours) => (theirs.len(), theirs.as_bytes()) > (ours.len(), ours.as_bytes()),
-                None => true,
-            };
-            if newer {
-                out.0.insert(k.clone(), theirs.clone());
-            }
+            out.advance(k, theirs);
         }
         out
     }
@@ -87,5 +93,18 @@ mod tests {
         assert_eq!(m.get("statuses"), Some("100"));
         assert_eq!(m.get("notifications"), Some("5"));
         assert_eq!(m.get("conversations"), Some("1"));
+    }
+
+    #[test]
+    fn advance_only_moves_forward() {
+        let mut c = Cursor::default();
+        assert!(c.advance("statuses", "99"));
+        assert!(c.advance("statuses", "100"), "longer is newer");
+        assert!(!c.advance("statuses", "99"));
+        assert!(
+            !c.advance("statuses", "100"),
+            "the same id does not move it"
+        );
+        assert_eq!(c.get("statuses"), Some("100"));
     }
 }

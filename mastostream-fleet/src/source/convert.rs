@@ -1,17 +1,15 @@
-//! The client's events, live or from a REST page, as the fleet's [`SourceEvent`]s: event
-//! name, entity identity (for `Nats-Msg-Id`), payload bytes, and the timeline position
-//! (for the cursor).
+//! The client's events, live or recovered, as the fleet's [`SourceEvent`]s: event name,
+//! entity identity (for `Nats-Msg-Id`), the payload exactly as the server wrote it, and the
+//! status's `uri`.
 
 use bytes::Bytes;
-use mastostream_tokio::proto::session::Timeline;
-use mastostream_tokio::{Event, Id};
-use serde::Deserialize;
+use mastostream_tokio::{Event, StreamEvent, Timeline};
 use serde_json::value::RawValue;
 
 use super::{Payload, SourceEvent};
 
 /// Ids longer than this, or with other bytes than ASCII letters and digits, are not used as
-/// positions (they are server-controlled).
+/// positions (they are server-controlled, and end up in KV values and message ids).
 const MAX_ID: usize = 64;
 
 /// The cursor kind of a timeline: what its items are ordered by.
@@ -23,19 +21,12 @@ pub(crate) fn kind_of(timeline: &Timeline) -> &'static str {
     }
 }
 
-/// The event name a timeline's items arrive as on the stream.
-fn event_of(kind: &str) -> &'static str {
-    match kind {
-        "notifications" => "notification",
-        "conversations" => "conversation",
-        _ => "update",
-    }
-}
-
-fn usable(id: &str) -> bool {
+/// Whether a server-controlled id may be stored as a position.
+pub(crate) fn usable(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// The payload as the server wrote it: embedded when it is JSON, else carried as a string.
 fn raw_payload(data: Bytes) -> Payload {
     if serde_json::from_slice::<&RawValue>(&data).is_ok() {
         Payload::Json(data)
@@ -44,224 +35,144 @@ fn raw_payload(data: Bytes) -> Payload {
     }
 }
 
-fn json_of<T: serde::Serialize>(value: &T) -> Payload {
-    serde_json::to_vec(value).map_or_else(
-        |e| Payload::Text(format!("unencodable: {e}")),
-        |v| Payload::Json(Bytes::from(v)),
-    )
-}
-
-/// A live event as a source event, with its position `(kind, id)` when it belongs to a
-/// timeline. `None` for heartbeats.
-///
-/// The payload of a decoded entity is its re-encoding (`Event::encode`): fields this
-/// version of the client does not model are lost until the client hands out the raw
-/// payload (see the module docs of [`crate::source`]).
-pub(crate) fn live(event: Event) -> Option<(SourceEvent, Option<(&'static str, Id)>)> {
-    let mut pos = None;
+/// An event as a source event (`None` for heartbeats). The payload is the event's `data`,
+/// the bytes the server wrote (the SSE data, the WebSocket payload unwrapped, or the REST
+/// page item), so fields the client does not model are kept. Bare ids (`delete`,
+/// `announcement.delete`) are carried as strings, since they exceed 2^53.
+pub(crate) fn event(e: StreamEvent) -> Option<SourceEvent> {
+    let StreamEvent {
+        event,
+        recovered,
+        data,
+        ..
+    } = e;
     let mut uri = None;
-    let (name, entity, payload): (String, Option<String>, Payload) = match event {
+    let name = event.kind().as_str().to_owned();
+    let (name, entity, payload) = match event {
         Event::Heartbeat(_) => return None,
         Event::Update(s) => {
-            pos = Some(("statuses", s.id.clone()));
             uri = Some(s.uri.clone());
-            ("update".into(), Some(s.id.to_string()), json_of(&s))
+            (name, Some(s.id.to_string()), raw_payload(data))
         }
         Event::StatusUpdate(s) => {
             let version = s.edited_at.clone().unwrap_or_default();
-            (
-                "status.update".into(),
-                Some(format!("{}@{version}", s.id)),
-                json_of(&s),
-            )
+            (name, Some(format!("{}@{version}", s.id)), raw_payload(data))
         }
-        Event::Delete(id) => (
-            "delete".into(),
-            Some(id.to_string()),
-            Payload::Text(id.to_string()),
-        ),
-        Event::Notification(n) => {
-            pos = Some(("notifications", n.id.clone()));
-            ("notification".into(), Some(n.id.to_string()), json_of(&n))
+        Event::Delete(id) | Event::AnnouncementDelete(id) => {
+            (name, Some(id.to_string()), Payload::Text(id.to_string()))
         }
+        Event::Notification(n) => (name, Some(n.id.to_string()), raw_payload(data)),
         Event::Conversation(c) => {
-            let last = c.last_status.as_ref().map(|s| s.id.clone());
-            let entity = format!("{}@{}", c.id, last.as_ref().map_or("", |i| i.as_str()));
-            pos = last.map(|l| ("conversations", l));
-            ("conversation".into(), Some(entity), json_of(&c))
+            let last = c.last_status.as_ref().map_or("", |s| s.id.as_str());
+            (name, Some(format!("{}@{last}", c.id)), raw_payload(data))
         }
         Event::Announcement(a) => (
-            "announcement".into(),
+            name,
             Some(format!("{}@{}", a.id, a.updated_at)),
-            json_of(&a),
+            raw_payload(data),
         ),
         Event::AnnouncementReaction(r) => (
-            "announcement.reaction".into(),
+            name,
             Some(format!("{}@{}@{}", r.announcement_id, r.name, r.count)),
-            json_of(&r),
+            raw_payload(data),
         ),
-        Event::AnnouncementDelete(id) => (
-            "announcement.delete".into(),
-            Some(id.to_string()),
-            Payload::Text(id.to_string()),
-        ),
-        Event::NotificationsMerged => (
-            "notifications_merged".into(),
-            None,
-            Payload::Json(Bytes::from_static(b"1")),
-        ),
-        Event::FiltersChanged => (
-            "filters_changed".into(),
-            None,
-            Payload::Text("undefined".into()),
-        ),
-        Event::EncryptedMessage(data) => ("encrypted_message".into(), None, raw_payload(data)),
-        Event::Unknown { name, data } => (name, None, raw_payload(data)),
+        Event::Unknown { name, .. } => (name, None, raw_payload(data)),
         Event::Malformed { name, data, .. } => {
             let id =
                 mastostream_tokio::proto::RawEvent::new(Bytes::from(name.clone()), data.clone())
                     .id();
             (name, id.map(|i| i.to_string()), raw_payload(data))
         }
-        other => (
-            other.kind().as_str().to_owned(),
-            None,
-            Payload::Text(String::new()),
-        ),
+        // `notifications_merged` (`1`), `filters_changed` (`undefined`), and the rest:
+        // no identity, the payload as written.
+        _ => (name, None, raw_payload(data)),
     };
-    let pos = pos.filter(|(_, id)| usable(id.as_str()));
-    let event = SourceEvent {
+    Some(SourceEvent {
         event: name,
         entity,
         payload,
-        recovered: false,
+        recovered,
         uri,
-    };
-    Some((event, pos))
-}
-
-/// The fields of a REST item the fleet needs.
-#[derive(Deserialize, Default)]
-struct Fields {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    uri: Option<String>,
-    #[serde(default)]
-    last_status: Option<LastStatus>,
-}
-
-#[derive(Deserialize, Default)]
-struct LastStatus {
-    #[serde(default)]
-    id: Option<String>,
-}
-
-/// A REST page (a JSON array, newest first) of `timeline` as recovered source events,
-/// newest first, each with its position id when it has a usable one. At most `max_items`
-/// items are read.
-pub(crate) fn page(
-    timeline: &Timeline,
-    body: &[u8],
-    max_items: usize,
-) -> Result<Vec<(SourceEvent, Option<Id>)>, String> {
-    let items: Vec<&RawValue> =
-        serde_json::from_slice(body).map_err(|e| format!("page is not a JSON array: {e}"))?;
-    let kind = kind_of(timeline);
-    let name = event_of(kind);
-    Ok(items
-        .into_iter()
-        .take(max_items)
-        .map(|raw| {
-            let f: Fields = serde_json::from_str(raw.get()).unwrap_or_default();
-            let id = f.id.filter(|i| usable(i));
-            let (entity, pos) = match kind {
-                "conversations" => {
-                    let last = f.last_status.and_then(|l| l.id).filter(|i| usable(i));
-                    let entity = id.map(|i| format!("{i}@{}", last.as_deref().unwrap_or("")));
-                    (entity, last)
-                }
-                _ => (id.clone(), id),
-            };
-            let event = SourceEvent {
-                event: name.to_owned(),
-                entity,
-                payload: Payload::Json(Bytes::copy_from_slice(raw.get().as_bytes())),
-                recovered: true,
-                uri: if kind == "statuses" { f.uri } else { None },
-            };
-            (event, pos.map(Id::from))
-        })
-        .collect())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mastostream_tokio::{Channel, Id};
+
+    /// An event as a session hands it out, with `data` as the server wrote it.
+    fn delivered(name: &str, data: &'static [u8], recovered: bool) -> StreamEvent {
+        let raw = mastostream_tokio::proto::RawEvent::new(
+            Bytes::copy_from_slice(name.as_bytes()),
+            Bytes::from_static(data),
+        );
+        let event = raw.decode();
+        let mut e = if recovered {
+            StreamEvent::recovered(event, Some(Channel::public_local()))
+        } else {
+            StreamEvent::live(event, Some(Channel::public_local()))
+        };
+        e.data = Bytes::from_static(data);
+        e
+    }
+
+    const STATUS: &[u8] = br#"{"id":"110988741790818968","uri":"https://m.example/s/1","created_at":"2024-01-01T00:00:00.000Z","content":"<p>x</p>","visibility":"public","account":{"id":"1","username":"a","acct":"a","url":"https://m.example/@a","created_at":"2024-01-01T00:00:00.000Z"},"a_field_nobody_models":{"x":[1,2]}}"#;
 
     #[test]
-    fn pages_decode_to_recovered_events_with_positions() {
-        let body = br#"[{"id":"9","uri":"https://x/9","extra":{"a":[1,2]}},{"id":"7"},{"id":12},{"no":"id"}]"#;
-        let items = page(&Timeline::Home, body, 40).unwrap();
-        assert_eq!(items.len(), 4);
-        let (e, pos) = &items[0];
+    fn statuses_carry_the_bytes_the_server_wrote() {
+        let d = delivered("update", STATUS, true);
+        assert!(matches!(d.event, Event::Update(_)), "{:?}", d.event);
+        let e = event(d).unwrap();
         assert_eq!(
             (e.event.as_str(), e.entity.as_deref(), e.recovered),
-            ("update", Some("9"), true)
+            ("update", Some("110988741790818968"), true)
         );
-        assert_eq!(pos.as_ref().map(Id::as_str), Some("9"));
-        assert_eq!(e.uri.as_deref(), Some("https://x/9"));
-        // The payload is the item exactly as the server sent it, unknown fields included.
+        assert_eq!(e.uri.as_deref(), Some("https://m.example/s/1"));
         assert!(
-            matches!(&e.payload, Payload::Json(b) if &b[..] == br#"{"id":"9","uri":"https://x/9","extra":{"a":[1,2]}}"#)
+            matches!(&e.payload, Payload::Json(b) if &b[..] == STATUS),
+            "unknown fields kept: {:?}",
+            e.payload
         );
-        assert!(
-            items[2].1.is_none() && items[3].1.is_none(),
-            "no usable id, no position"
-        );
-        assert_eq!(page(&Timeline::Home, body, 1).unwrap().len(), 1);
-        assert!(page(&Timeline::Home, b"<html>", 40).is_err());
     }
 
     #[test]
-    fn conversations_are_placed_by_their_last_status() {
-        let body = br#"[{"id":"3","last_status":{"id":"110"}}]"#;
-        let items = page(&Timeline::Conversations, body, 40).unwrap();
-        let (e, pos) = &items[0];
-        assert_eq!(
-            (e.event.as_str(), e.entity.as_deref()),
-            ("conversation", Some("3@110"))
-        );
-        assert_eq!(pos.as_ref().map(Id::as_str), Some("110"));
-        let notes = page(&Timeline::Notifications, br#"[{"id":"5"}]"#, 40).unwrap();
-        assert_eq!(notes[0].0.event, "notification");
-    }
-
-    #[test]
-    fn live_deletes_keep_the_bare_id() {
-        let (e, pos) = live(Event::Delete(Id::from("110988741790818968"))).unwrap();
+    fn deletes_keep_the_bare_id_as_a_string() {
+        let e = event(delivered("delete", b"110988741790818968", false)).unwrap();
         assert_eq!(
             (e.event.as_str(), e.entity.as_deref()),
             ("delete", Some("110988741790818968"))
         );
         assert!(matches!(e.payload, Payload::Text(ref t) if t == "110988741790818968"));
-        assert!(pos.is_none());
-        assert!(live(Event::Heartbeat(Bytes::from_static(b"thump"))).is_none());
-        let (u, _) = live(Event::Unknown {
-            name: "x.y".into(),
-            data: Bytes::from_static(b"{\"a\":1}"),
-        })
-        .unwrap();
-        assert!(matches!(u.payload, Payload::Json(_)));
-        let (f, _) = live(Event::FiltersChanged).unwrap();
-        assert!(matches!(f.payload, Payload::Text(ref t) if t == "undefined"));
+    }
+
+    #[test]
+    fn events_without_identity_and_heartbeats() {
+        assert!(
+            event(StreamEvent::live(
+                Event::Heartbeat(Bytes::from_static(b"thump")),
+                None
+            ))
+            .is_none()
+        );
+        let merged = event(delivered("notifications_merged", b"1", false)).unwrap();
+        assert_eq!(merged.entity, None);
+        assert!(matches!(merged.payload, Payload::Json(ref b) if &b[..] == b"1"));
+        let filters = event(delivered("filters_changed", b"undefined", false)).unwrap();
+        assert!(matches!(filters.payload, Payload::Text(ref t) if t == "undefined"));
+        let unknown = event(delivered("x.y", b"{\"a\":1}", false)).unwrap();
+        assert_eq!(unknown.event, "x.y");
+        assert!(matches!(unknown.payload, Payload::Json(_)));
     }
 
     #[test]
     fn unusable_ids_are_not_positions() {
         assert!(usable("110988741790818968"));
+        assert!(usable("01HZY8Q9V6S8M4X4T0J3K5R2AB"));
         assert!(!usable(""));
         assert!(!usable("1 2"));
         assert!(!usable(&"9".repeat(65)));
+        assert_eq!(kind_of(&Timeline::Notifications), "notifications");
+        assert_eq!(kind_of(&Timeline::List { id: Id::from("4") }), "statuses");
     }
 }

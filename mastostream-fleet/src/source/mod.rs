@@ -1,44 +1,38 @@
 //! The only module that uses the Mastodon client (`mastostream-tokio`): it opens one
-//! registered stream, starting from a stored [`Cursor`], and turns the client's items into
-//! the fleet's own [`SourceItem`]s. Nothing outside this module sees a client type.
+//! registered stream as a client session starting from a stored [`Cursor`], and turns the
+//! session's items into the fleet's own [`SourceItem`]s. Nothing outside this module sees
+//! a client type.
 //!
-//! # Starting from a stored cursor, today
+//! The session does the work: its first connection catches up from the cursor over REST
+//! exactly as after a reconnect (`SessionConfig::resume_from`; past the page cap a gap),
+//! within the server's rate limits; every event carries the bytes the server wrote and
+//! the timeline position it completes, which becomes the stored cursor once the event is
+//! published. This module adds the fleet's rules around it: the catch-up deadline (module
+//! `track`) and the instance's politeness gate ([`crate::polite`]).
 //!
-//! The client's session catches up over REST only after a *re*connect, from ids it saw
-//! itself; it cannot yet start from stored anchors. Until it can, this module does the
-//! catch-up itself (module `catchup`): the client's own catch-up is turned off, and after every
-//! connect each timeline of the stream is paged up from the cursor with `min_id` (through
-//! module `rest`, a small driver for proto's one-shot `GET` machine), within the instance's
-//! politeness gate ([`crate::polite`]). A stream with no cursor yet fetches its timelines'
-//! newest ids instead, so it starts live and has a cursor from its first second.
-//!
-//! What this module needs from the client to shrink to a thin conversion:
-//! - `SessionConfig` starting from stored anchors (per timeline: resume after this id), so
-//!   that the first connection catches up from the cursor;
-//! - the safe cursor after each delivered event (the session's anchors: "everything up to
-//!   this id per timeline was delivered"), so that the cursor is not recomputed here;
-//! - the raw payload bytes of every event (live events are decoded, and re-encoding them
-//!   drops fields the client does not model);
-//! - REST requests that honour `X-RateLimit-Remaining` / `X-RateLimit-Reset` (and a
-//!   per-instance budget shared by sessions) during catch-up.
+//! One session per registered stream: each stream resumes from a cursor of its own, and a
+//! WebSocket session carrying several streams can only add a subscription live (without a
+//! resume point), so streams claimed later would lose what they missed. Streams of one
+//! instance share a [`Clients`] entry (the server is discovered once) and the instance's
+//! start permits (their first catch-ups spend its rate-limit budget a few at a time).
 
-mod catchup;
+mod anchor;
 mod convert;
-mod rest;
+mod track;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
-use mastostream_tokio::proto::session::{Instance, Timeline};
-use mastostream_tokio::{Channel, Client, EventStream, Item};
+use mastostream_tokio::{
+    Channel, Client, EventStream, Gap, Instance, Item, StreamTransport, Timeline,
+};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::cursor::Cursor;
 use crate::polite::InstanceGate;
-use catchup::{Limits, PageItems, Tracker, Want};
+use track::Tracker;
 
 /// The payload of an event, as the message body carries it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,12 +111,14 @@ pub struct SourceSpec {
 pub struct SourceOptions {
     /// Items per REST page (Mastodon's maximum for timelines is 40).
     pub page_size: u32,
-    /// Pages per timeline per catch-up; past it a gap is published and the newest page
-    /// fetched.
+    /// Pages per timeline per catch-up; past it a gap is published and the stream goes
+    /// on live.
     pub max_pages: u32,
-    /// The longest a catch-up may take, rate-limit waits included; past it, as past the
-    /// page cap.
+    /// The longest a new owner's first catch-up may take, rate-limit waits included; past
+    /// it the unfinished timelines are published as gaps and start live.
     pub catch_up_deadline: Duration,
+    /// The longest wait a server may impose (`Retry-After`, `X-RateLimit-Reset`).
+    pub max_server_delay: Duration,
 }
 
 impl Default for SourceOptions {
@@ -131,7 +127,19 @@ impl Default for SourceOptions {
             page_size: 40,
             max_pages: 10,
             catch_up_deadline: Duration::from_secs(60),
+            max_server_delay: Duration::from_secs(300),
         }
+    }
+}
+
+impl SourceOptions {
+    /// What every session of the fleet is told: heartbeats are not handed out, catch-up
+    /// pages and waits within these options.
+    fn apply(self, cfg: &mut mastostream_tokio::SessionConfig) {
+        cfg.heartbeats = false;
+        cfg.catch_up.page_size = self.page_size.clamp(1, 80);
+        cfg.catch_up.max_pages = self.max_pages.max(1);
+        cfg.max_server_delay = self.max_server_delay;
     }
 }
 
@@ -150,34 +158,60 @@ pub fn check_instance(url: &str) -> Result<(), String> {
     Instance::parse(url).map(drop).map_err(|e| e.to_string())
 }
 
-type Fetch = Pin<Box<dyn Future<Output = (Want, Result<PageItems, String>)> + Send>>;
+/// One instance's clients, one per token: each learns where the instance streams from
+/// (and what it runs) with its first session, and its later sessions skip discovery.
+#[derive(Default)]
+pub struct Clients(Mutex<HashMap<Option<String>, Client>>);
 
-/// A registered stream, open: live events and catch-up, as [`SourceItem`]s.
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |m| m.len());
+        f.debug_struct("Clients").field("tokens", &n).finish()
+    }
+}
+
+impl Clients {
+    fn get(&self, spec: &SourceSpec, opts: SourceOptions) -> Result<Client, String> {
+        let mut clients = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&spec.token) {
+            return Ok(c.clone());
+        }
+        let client = Client::new(&spec.instance)
+            .map_err(|e| e.to_string())?
+            .token_opt(spec.token.clone())
+            .configure(move |c| opts.apply(c));
+        clients.insert(spec.token.clone(), client.clone());
+        Ok(client)
+    }
+}
+
+/// A registered stream, open: its session's events (live and recovered), gaps, cursor
+/// checkpoints and connection changes, as [`SourceItem`]s.
 pub struct Source {
-    live: EventStream,
-    instance: Instance,
-    token: Option<Arc<str>>,
+    client: Client,
+    channel: Channel,
+    stream: EventStream,
+    track: Tracker,
+    /// Timelines given up past the deadline: later sessions start them live.
+    fresh: Vec<Timeline>,
     gate: Arc<InstanceGate>,
-    timelines: Arc<[Timeline]>,
-    tracker: Tracker,
-    fetch: Option<Fetch>,
-    opts: SourceOptions,
-    connected: bool,
+    /// The instance's start permit, held until the stream is first caught up.
+    permit: Option<OwnedSemaphorePermit>,
     ended: bool,
 }
 
 impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Source")
-            .field("instance", &self.instance.to_string())
-            .field("channel", self.live.channel())
+            .field("instance", &self.client.instance().to_string())
+            .field("channel", &self.channel)
             .finish_non_exhaustive()
     }
 }
 
 impl Source {
-    /// Opens `spec`, resuming from `cursor`, within the instance's `gate`. Waits while the
-    /// instance backs off after failures, and discovers its streaming URL once per gate.
+    /// Opens `spec`, resuming from `cursor`, within the instance's `gate`: waits while the
+    /// instance backs off after failures, and for one of its start permits.
     pub async fn open(
         spec: &SourceSpec,
         cursor: Cursor,
@@ -185,35 +219,23 @@ impl Source {
         gate: Arc<InstanceGate>,
     ) -> Result<Source, String> {
         let channel = channel_of(&spec.stream, spec.param.as_deref())?;
-        let instance = Instance::parse(&spec.instance).map_err(|e| e.to_string())?;
-        gate.start_permit().await;
-        let mut client = Client::new(&spec.instance)
-            .map_err(|e| e.to_string())?
-            .token_opt(spec.token.clone())
-            .discover(false)
-            .configure(|c| c.catch_up.enabled = false);
-        let streaming = gate
-            .streaming_url
-            .get_or_init(|| discover(client.clone(), &gate))
-            .await;
-        if let Some(url) = streaming {
-            client = client.streaming_url(url).map_err(|e| e.to_string())?;
+        let client = gate.clients.get(spec, opts)?;
+        let permit = gate.start_permit().await;
+        let timelines = Timeline::for_channel(&channel);
+        let mut track = Tracker::new(timelines, cursor, opts.catch_up_deadline);
+        for timeline in track.unplaced() {
+            let id = anchor::newest(client.instance(), spec.token.as_deref(), &timeline).await;
+            track.anchored(&timeline, id);
         }
-        let timelines: Arc<[Timeline]> = Timeline::for_channel(&channel).into();
-        let limits = Limits {
-            max_pages: opts.max_pages,
-            deadline: opts.catch_up_deadline,
-        };
+        let stream = session(&client, &channel, &mut track, &[]);
         Ok(Source {
-            live: client.stream(channel),
-            instance,
-            token: spec.token.as_deref().map(Arc::from),
+            client,
+            channel,
+            stream,
+            track,
+            fresh: Vec::new(),
             gate,
-            tracker: Tracker::new(timelines.to_vec(), cursor, limits),
-            timelines,
-            fetch: None,
-            opts,
-            connected: false,
+            permit: Some(permit),
             ended: false,
         })
     }
@@ -221,25 +243,21 @@ impl Source {
     /// The next item; `None` after [`SourceItem::Stopped`]. Cancel-safe.
     pub async fn next(&mut self) -> Option<SourceItem> {
         loop {
-            if let Some(item) = self.tracker.out.pop_front() {
+            if let Some(item) = self.track.out.pop_front() {
                 return Some(item);
             }
             if self.ended {
                 return None;
             }
-            if self.fetch.is_none()
-                && self.connected
-                && let Some(want) = self.tracker.next_want(Instant::now())
-            {
-                self.fetch = Some(self.fetch_future(want));
-            }
-            let Source { live, fetch, .. } = self;
+            let deadline = self.track.deadline();
             tokio::select! {
-                done = async { fetch.as_mut().expect("guarded").await }, if fetch.is_some() => {
-                    self.fetch = None;
-                    self.tracker.fetched(&done.0, done.1);
+                item = self.stream.next() => self.on_item(item),
+                () = async { tokio::time::sleep_until(deadline.expect("guarded").into()).await }, if deadline.is_some() => {
+                    self.expire();
                 }
-                item = live.next() => self.on_item(item),
+            }
+            if self.track.is_live() {
+                self.permit = None;
             }
         }
     }
@@ -248,37 +266,36 @@ impl Source {
         match item {
             Some(Ok(Item::Connected { .. })) => {
                 self.gate.succeeded();
-                self.connected = true;
-                self.fetch = None;
-                self.tracker.connected(Instant::now());
+                self.track.connected(std::time::Instant::now());
             }
-            Some(Ok(Item::Event(event) | Item::StreamEvent { event, .. })) => {
-                if let Some((e, pos)) = convert::live(event) {
-                    self.tracker.live(e, pos);
+            Some(Ok(Item::Event(e))) => {
+                let cursor = e.cursor.clone();
+                if let Some(event) = convert::event(e) {
+                    self.track.event(event, cursor);
                 }
             }
-            Some(Ok(Item::Recovered(event))) => {
-                if let Some((mut e, _)) = convert::live(event) {
-                    e.recovered = true;
-                    self.tracker.out.push_back(SourceItem::Event(Box::new(e)));
-                }
+            Some(Ok(Item::CaughtUp {
+                timeline,
+                recovered,
+            })) => {
+                tracing::debug!(channel = ?self.channel, %timeline, recovered, "caught up");
+                self.track.caught_up(&timeline);
             }
-            Some(Ok(Item::Disconnected { error })) => {
-                self.connected = false;
-                self.fetch = None;
-                self.tracker.disconnected();
-                self.tracker
-                    .out
-                    .push_back(SourceItem::Disconnected(error.to_string()));
+            Some(Ok(Item::Gap(g))) => self.track.gap(&g.timeline, gap(&g)),
+            Some(Ok(Item::Disconnected { error })) => self.track.disconnected(error.to_string()),
+            Some(Ok(Item::Reconnecting { delay, error, .. })) => {
+                tracing::debug!(channel = ?self.channel, %error, ?delay, "reconnecting");
+                self.gate.failed();
             }
-            Some(Ok(Item::Reconnecting { .. })) => self.gate.failed(),
-            Some(Ok(Item::Gap(g))) => self.tracker.out.push_back(SourceItem::Gap(SourceGap {
-                timeline: g.timeline.to_string(),
-                after: g.after.map(String::from),
-                before: g.before.map(String::from),
-                reason: g.reason.to_string(),
-            })),
-            Some(Ok(_)) => {}
+            Some(Ok(Item::StreamError {
+                error,
+                dropped: true,
+                ..
+            })) => {
+                self.gate.failed();
+                self.end(format!("the server refused the stream: {error}"));
+            }
+            Some(Ok(other)) => tracing::debug!(channel = ?self.channel, item = ?other, "session"),
             Some(Err(e)) => {
                 self.gate.failed();
                 self.end(e.to_string());
@@ -287,57 +304,41 @@ impl Source {
         }
     }
 
-    fn end(&mut self, why: String) {
-        self.ended = true;
-        self.fetch = None;
-        self.tracker.out.push_back(SourceItem::Stopped(why));
+    /// The first catch-up outran its deadline: give the unfinished timelines up (as gaps)
+    /// and start them live in a new session.
+    fn expire(&mut self) {
+        let gone = self.track.expire();
+        tracing::warn!(channel = ?self.channel, timelines = ?gone, "catch-up deadline passed; starting live");
+        self.fresh.extend(gone);
+        self.stream = session(&self.client, &self.channel, &mut self.track, &self.fresh);
     }
 
-    fn fetch_future(&self, want: Want) -> Fetch {
-        let instance = self.instance.clone();
-        let token = self.token.clone();
-        let gate = self.gate.clone();
-        let timeline = self.timelines[want.index()].clone();
-        let page_size = self.opts.page_size.clamp(1, 80);
-        Box::pin(async move {
-            let target = match &want {
-                Want::Anchor(_) => timeline.page_target(None, 1),
-                Want::Page(_, min_id) => timeline.page_target(Some(min_id), page_size),
-                Want::Newest(_) => timeline.page_target(None, page_size),
-            };
-            let mut delay = Duration::from_secs(1);
-            let mut attempt = 0;
-            let result = loop {
-                attempt += 1;
-                let result = rest::get(&instance, token.as_deref(), &target, &gate)
-                    .await
-                    .and_then(|r| match r.head.status() {
-                        200 => convert::page(&timeline, &r.body, 2 * page_size as usize),
-                        s => Err(format!("HTTP {s}")),
-                    });
-                match result {
-                    Err(e) if attempt < 4 => {
-                        tracing::debug!(%instance, %timeline, error = %e, "catch-up request failed; retrying");
-                        tokio::time::sleep(delay).await;
-                        delay *= 2;
-                    }
-                    other => break other,
-                }
-            };
-            (want, result)
-        })
+    fn end(&mut self, why: String) {
+        self.ended = true;
+        self.permit = None;
+        self.track.out.push_back(SourceItem::Stopped(why));
     }
 }
 
-/// Asks the instance for its streaming URL, once per gate; `None` when it names none or
-/// does not answer (streams then use the instance URL).
-async fn discover(client: Client, gate: &InstanceGate) -> Option<String> {
-    let _permit = gate.rest_permit().await;
-    match client.discover_streaming_url().await {
-        Ok(url) => url.map(|u| u.to_string()),
-        Err(e) => {
-            tracing::debug!(error = %e, "no streaming URL discovered; using the instance URL");
-            None
-        }
+/// A session for `channel`, resuming where `track` stands (except `fresh` timelines).
+fn session(
+    client: &Client,
+    channel: &Channel,
+    track: &mut Tracker,
+    fresh: &[Timeline],
+) -> EventStream {
+    let mut cfg = client.session_config(StreamTransport::Sse, [channel.clone()]);
+    for (timeline, id) in track.session(fresh) {
+        cfg = cfg.resume_from(timeline, id);
+    }
+    client.open(cfg)
+}
+
+fn gap(g: &Gap) -> SourceGap {
+    SourceGap {
+        timeline: g.timeline.to_string(),
+        after: g.after.as_ref().map(|i| i.to_string()),
+        before: g.before.as_ref().map(|i| i.to_string()),
+        reason: g.reason.to_string(),
     }
 }
