@@ -342,3 +342,6 @@ fn gap(g: &Gap) -> SourceGap {
         reason: g.reason.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
