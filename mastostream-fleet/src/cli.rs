@@ -77,7 +77,7 @@ pub struct CreateArgs {
     #[arg(long, default_value_t = 3)]
     pub replicas: usize,
     /// The stream's de-duplication window; it must cover the catch-up overlap (lease TTL
-    /// + renewal interval + claim scan + catch-up deadline + 30 s).
+    /// + renewal interval + claim scan + twice the catch-up deadline + 30 s).
     #[arg(long, value_parser = parse_duration, default_value = "5m")]
     pub duplicate_window: Duration,
     /// The stream's maximum message age (0: keep).
@@ -125,7 +125,8 @@ pub struct WorkerArgs {
     /// Catch-up pages per timeline before a gap is published.
     #[arg(long, default_value_t = 10)]
     max_pages: u32,
-    /// The longest a catch-up may take before a gap is published.
+    /// The longest a new owner's first catch-up may take (and a stream may wait for one of
+    /// its instance's start permits) before what is left is published as a gap.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
     catch_up_deadline: Duration,
     /// Also publish each status once per `uri` on `<root>-uri.update` (de-duplicates a

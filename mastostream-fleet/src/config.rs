@@ -21,7 +21,8 @@ pub enum ConfigError {
     /// The duplicate window is shorter than the overlap it must cover.
     #[error(
         "duplicate window {window:?} is shorter than {needed:?}, the longest a copy of an event \
-         can follow the first (lease TTL + renewal interval + claim scan + catch-up deadline + 30 s)"
+         can follow the first (lease TTL + renewal interval + claim scan + twice the catch-up \
+         deadline + 30 s)"
     )]
     Window {
         /// The window asked for.
@@ -87,13 +88,14 @@ impl FleetConfig {
     /// The longest time between the first publish of an event and a copy of it, when the
     /// new owner reaches the instance at once: the old owner's cursor is written within
     /// `cursor_every` (bounded by the renewal interval), its lease expires within the TTL,
-    /// a worker claims the stream within a scan, and catch-up ends within its deadline.
+    /// a worker claims the stream within a scan, waits for one of the instance's start
+    /// permits at most the catch-up deadline, and catch-up ends within its deadline.
     pub fn overlap_bound(&self) -> Duration {
         let t = self.lease_times();
         self.lease_ttl
             + t.renew_every.max(self.cursor_every)
             + self.scan_every
-            + self.source.catch_up_deadline
+            + 2 * self.source.catch_up_deadline
     }
 
     /// Checks that the configuration can give its guarantees.
@@ -146,7 +148,7 @@ mod tests {
     fn defaults_are_valid_and_the_window_covers_the_overlap() {
         let c = FleetConfig::default();
         c.validate().unwrap();
-        assert_eq!(c.overlap_bound(), Duration::from_secs(15 + 5 + 2 + 60));
+        assert_eq!(c.overlap_bound(), Duration::from_secs(15 + 5 + 2 + 2 * 60));
         assert!(c.duplicate_window >= c.overlap_bound());
         assert!(c.lease_ttl <= Duration::from_secs(15));
     }

@@ -14,7 +14,9 @@
 //! - a stream holds one of `concurrent` permits of its instance from the moment it opens
 //!   until it is first caught up, so at most that many sessions of one instance send
 //!   requests for a start or a failover at once, and when the budget runs out at most
-//!   that many requests are refused before each session waits for the reset;
+//!   that many requests are refused before each session waits for the reset. A stream
+//!   waits for a permit at most as long as a catch-up may take, then starts without one
+//!   (the duplicate window covers both waits);
 //! - after a stream of the instance fails, new streams wait `2^n` seconds (capped,
 //!   jittered).
 
@@ -103,8 +105,10 @@ impl InstanceGate {
     }
 
     /// Waits while the instance is backing off after failures, then for one of the
-    /// instance's start permits: hold it until the stream is caught up.
-    pub async fn start_permit(&self) -> OwnedSemaphorePermit {
+    /// instance's start permits, at most `patience`: hold it until the stream is caught up.
+    /// `None`: none came free in time, and the stream starts without one (so that the
+    /// wait stays within what the duplicate window covers).
+    pub async fn start_permit(&self, patience: Duration) -> Option<OwnedSemaphorePermit> {
         loop {
             let wait = self.lock().start_delay(Instant::now());
             if wait.is_zero() {
@@ -112,11 +116,11 @@ impl InstanceGate {
             }
             tokio::time::sleep(wait).await;
         }
-        self.starting
-            .clone()
-            .acquire_owned()
-            .await
-            .unwrap_or_else(|_| unreachable!("the semaphore is never closed"))
+        let permit = self.starting.clone().acquire_owned();
+        match tokio::time::timeout(patience, permit).await {
+            Ok(p) => Some(p.unwrap_or_else(|_| unreachable!("the semaphore is never closed"))),
+            Err(_) => None,
+        }
     }
 
     /// A stream of the instance failed.
@@ -205,15 +209,24 @@ mod tests {
             ..PoliteConfig::default()
         });
         let a = p.gate("a_443");
-        let first = a.start_permit().await;
-        let _second = a.start_permit().await;
-        let third = tokio::time::timeout(Duration::from_millis(50), a.start_permit()).await;
-        assert!(third.is_err(), "a third start waits while two run");
+        let long = Duration::from_secs(60);
+        let first = a.start_permit(long).await;
+        assert!(first.is_some());
+        let _second = a.start_permit(long).await;
+        let third = a.start_permit(Duration::from_millis(50)).await;
+        assert!(
+            third.is_none(),
+            "a third start waits while two run, as long as it may"
+        );
         let b = p.gate("b_443");
-        let other = tokio::time::timeout(Duration::from_secs(10), b.start_permit()).await;
-        assert!(other.is_ok(), "another instance is not held up");
+        assert!(
+            b.start_permit(long).await.is_some(),
+            "another instance is not held up"
+        );
         drop(first);
-        let third = tokio::time::timeout(Duration::from_secs(10), a.start_permit()).await;
-        assert!(third.is_ok(), "a start permit returned is taken");
+        assert!(
+            a.start_permit(long).await.is_some(),
+            "a start permit returned is taken"
+        );
     }
 }

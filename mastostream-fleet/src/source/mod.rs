@@ -211,7 +211,8 @@ impl std::fmt::Debug for Source {
 
 impl Source {
     /// Opens `spec`, resuming from `cursor`, within the instance's `gate`: waits while the
-    /// instance backs off after failures, and for one of its start permits.
+    /// instance backs off after failures, and for one of its start permits (at most the
+    /// catch-up deadline).
     pub async fn open(
         spec: &SourceSpec,
         cursor: Cursor,
@@ -220,7 +221,13 @@ impl Source {
     ) -> Result<Source, String> {
         let channel = channel_of(&spec.stream, spec.param.as_deref())?;
         let client = gate.clients.get(spec, opts)?;
-        let permit = gate.start_permit().await;
+        let permit = gate.start_permit(opts.catch_up_deadline).await;
+        if permit.is_none() {
+            tracing::debug!(
+                ?channel,
+                "no start permit came free in time; starting without"
+            );
+        }
         let timelines = Timeline::for_channel(&channel);
         let mut track = Tracker::new(timelines, cursor, opts.catch_up_deadline);
         for timeline in track.unplaced() {
@@ -235,7 +242,7 @@ impl Source {
             track,
             fresh: Vec::new(),
             gate,
-            permit: Some(permit),
+            permit,
             ended: false,
         })
     }

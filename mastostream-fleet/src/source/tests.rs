@@ -85,6 +85,16 @@ fn statuses(items: &[SourceItem]) -> Vec<(u64, bool)> {
         .collect()
 }
 
+fn first_gap(items: &[SourceItem]) -> SourceGap {
+    items
+        .iter()
+        .find_map(|i| match i {
+            SourceItem::Gap(g) => Some(g.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no gap: {items:?}"))
+}
+
 fn last_checkpoint(items: &[SourceItem]) -> Option<String> {
     items.iter().rev().find_map(|i| match i {
         SourceItem::Checkpoint(c) => c.get("statuses").map(str::to_owned),
@@ -123,13 +133,7 @@ async fn past_the_page_cap_a_gap_is_handed_out() {
     let items = until(&mut source, "live", is_live).await;
     let want: Vec<(u64, bool)> = ids[1..11].iter().map(|i| (*i, true)).collect();
     assert_eq!(statuses(&items), want, "two pages of five: {items:?}");
-    let gap = items
-        .iter()
-        .find_map(|i| match i {
-            SourceItem::Gap(g) => Some(g.clone()),
-            _ => None,
-        })
-        .expect("a gap");
+    let gap = first_gap(&items);
     assert_eq!(gap.after, Some(ids[10].to_string()), "{gap:?}");
     assert!(gap.reason.contains("page cap"), "{gap:?}");
 }
@@ -159,13 +163,7 @@ async fn past_the_deadline_unfinished_timelines_are_gaps_and_start_live() {
     };
     let mut source = open(&server, cursor_at(ids[0]), opts).await;
     let items = until(&mut source, "live", is_live).await;
-    let gap = items
-        .iter()
-        .find_map(|i| match i {
-            SourceItem::Gap(g) => Some(g.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no gap: {items:?}"));
+    let gap = first_gap(&items);
     assert!(gap.reason.contains("longer than"), "{gap:?}");
     assert_eq!(gap.before, None, "up to the live stream");
     let next = server.publish_update();

@@ -93,7 +93,7 @@ pub fn cli(root: &str, args: &[&str]) -> String {
 }
 
 /// The timing options every test process uses: short leases, a short catch-up deadline.
-pub const TIMING: &[&str] = &["--lease-ttl", "6s", "--duplicate-window", "2m"];
+pub const TIMING: &[&str] = &["--lease-ttl", "6s", "--duplicate-window", "3m"];
 
 /// Registers a stream.
 pub fn add(root: &str, nats: &str, instance: &str, stream: &str, tag: Option<&str>) {
