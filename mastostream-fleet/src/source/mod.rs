@@ -8,7 +8,10 @@
 //! within the server's rate limits; every event carries the bytes the server wrote and
 //! the timeline position it completes, which becomes the stored cursor once the event is
 //! published. This module adds the fleet's rules around it: the catch-up deadline (module
-//! `track`) and the instance's politeness gate ([`crate::polite`]).
+//! `track`), the newest id of a timeline that has no position yet, fetched before the
+//! first connection so that the stream has a cursor from its first second (module
+//! `anchor`: the session anchors such timelines too, but keeps the anchor to itself), and
+//! the instance's politeness gate ([`crate::polite`]).
 //!
 //! One session per registered stream: each stream resumes from a cursor of its own, and a
 //! WebSocket session carrying several streams can only add a subscription live (without a
