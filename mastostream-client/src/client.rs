@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use mastostream_proto::http::Token;
 use mastostream_proto::session::{
-    HealthCheck, HealthReport, Item, Server, ServerSource, SessionConfig, StreamTransport,
+    HealthCheck, HealthReport, Item, Machine, OneShot, Server, ServerSource, SessionConfig,
+    StreamTransport, Timeline,
 };
 use mastostream_proto::{Channel, Error, ErrorKind, Id, Instance, UrlError};
 use rustls::ClientConfig;
@@ -359,16 +360,63 @@ impl<R: Runtime> Client<R> {
         })
     }
 
+    /// Where `timeline` is now: its newest id (one `GET` of its newest page, with the
+    /// token, on the instance), `Ok(None)` when it is empty. Store it, and a later session
+    /// [resumes](SessionConfig::resume) from it: whatever was posted in between is caught up
+    /// over REST. For a program that must not miss what happens before its first event,
+    /// even across a restart.
+    ///
+    /// Ids are compared as the server's software orders them; when that is not known yet
+    /// (no stream found out) and discovery is on, discovery runs first and is remembered.
+    pub async fn newest_id(&self, timeline: &Timeline) -> Result<Option<Id>, Error> {
+        let mut cfg = self.session_config(StreamTransport::Sse, [Channel::User]);
+        if cfg.dialect.is_none() && self.discover {
+            let check = HealthCheck::discovery(&cfg, self.rt.now());
+            let server = self.check(check, &cfg).await?.server;
+            cfg.dialect = Some(server.dialect.clone());
+            self.observe(&Item::Discovered(server));
+        }
+        let fetch = OneShot::get(
+            &cfg.instance,
+            &timeline.page_target(None, 1),
+            "application/json",
+            cfg.token.clone(),
+            cfg.timeouts,
+            self.rt.now(),
+        );
+        let response = self.run(fetch, &cfg, OneShot::take_response).await?;
+        let response = response.ok_or_else(|| {
+            Error::from(ErrorKind::UnexpectedResponse(
+                "the request ended without a response".into(),
+            ))
+        })?;
+        let dialect = cfg.dialect.unwrap_or_default();
+        timeline
+            .newest_in_page(&response.success()?.body, cfg.json, &dialect)
+            .map_err(|e| ErrorKind::UnexpectedResponse(e).into())
+    }
+
     /// Runs a check to its report.
     async fn check(&self, check: HealthCheck, cfg: &SessionConfig) -> Result<HealthReport, Error> {
+        let report = self.run(check, cfg, |c| c.report().cloned()).await?;
+        report.ok_or_else(|| {
+            ErrorKind::UnexpectedResponse("the check ended without a report".into()).into()
+        })
+    }
+
+    /// Drives a one-off machine until it finishes, then takes its result out.
+    async fn run<M: Machine, T>(
+        &self,
+        machine: M,
+        cfg: &SessionConfig,
+        result: impl FnOnce(&mut M) -> T,
+    ) -> Result<T, Error> {
         let grace = cfg.timeouts.close_grace;
         let control = Arc::new(Control::default());
-        let mut driver = Driver::new(check, self.rt.clone(), self.tls(), control, grace);
+        let mut driver = Driver::new(machine, self.rt.clone(), self.tls(), control, grace);
         while let Some(step) = driver.next().await {
             step?;
         }
-        driver.machine.report().cloned().ok_or_else(|| {
-            ErrorKind::UnexpectedResponse("the check ended without a report".into()).into()
-        })
+        Ok(result(&mut driver.machine))
     }
 }

@@ -492,7 +492,10 @@ mod tests {
         }
         // They count toward the limit.
         let err = parse_all(&[&b"\r\n".repeat(600)], 1024).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::HeadTooLarge { .. }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ErrorKind::HeadTooLarge { .. }),
+            "{err:?}"
+        );
         let mut wire = b"\r\n".repeat(100);
         wire.extend_from_slice(HEAD);
         let (h, _) = parse_all(&wire.chunks(3).collect::<Vec<_>>(), 1024).unwrap();

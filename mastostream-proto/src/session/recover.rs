@@ -12,7 +12,7 @@ use super::rest::{Collector, Response};
 use super::transport::{Kind, Transport};
 use super::{Gap, GapReason, Item, Timeline};
 use crate::error::{Error, ErrorKind};
-use crate::http::{Request, server_message};
+use crate::http::Request;
 
 /// What a REST request is for.
 #[derive(Debug)]
@@ -314,18 +314,7 @@ impl Session {
         if let Ok(r) = &result {
             self.pace(r);
         }
-        let result = result.and_then(|r| {
-            if (200..300).contains(&r.head.status()) {
-                Ok(r)
-            } else {
-                let message = server_message(&r.head, &r.body);
-                Err(ErrorKind::Status {
-                    head: r.head,
-                    message,
-                }
-                .into())
-            }
-        });
+        let result = result.and_then(Response::success);
         match f.purpose {
             Purpose::Discover(step) => self.discovered(step, result),
             Purpose::Anchor(timeline) => {
@@ -358,16 +347,10 @@ impl Session {
     }
 
     fn anchored(&mut self, timeline: Timeline, r: &Response) {
-        let Ok(events) = timeline.decode_page(&r.body, self.cfg.json) else {
+        let dialect = self.discovery.dialect.clone();
+        let Ok(newest) = timeline.newest_in_page(&r.body, self.cfg.json, &dialect) else {
             return;
         };
-        let dialect = self.discovery.dialect.clone();
-        let newest = events
-            .iter()
-            .filter_map(|(e, _)| {
-                Timeline::place(std::slice::from_ref(&timeline), e).map(|(_, id)| id)
-            })
-            .max_by(|a, b| dialect.cmp_ids(a, b));
         let slot = self
             .recovery
             .anchors

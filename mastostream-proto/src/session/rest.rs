@@ -15,6 +15,20 @@ pub struct Response {
 }
 
 impl Response {
+    /// The response if its status is `2xx`; otherwise the error naming the status and the
+    /// server's message (bounded and escaped).
+    pub fn success(self) -> Result<Response, Error> {
+        if (200..300).contains(&self.head.status()) {
+            return Ok(self);
+        }
+        let message = crate::http::server_message(&self.head, &self.body);
+        Err(ErrorKind::Status {
+            head: self.head,
+            message,
+        }
+        .into())
+    }
+
     /// When the server's rate limit is spent (`X-RateLimit-Remaining: 0`), the time it
     /// resets (`X-RateLimit-Reset`, an RFC 3339 timestamp as Mastodon sends it, or Unix
     /// seconds). `None` while requests remain, or when the headers are absent or

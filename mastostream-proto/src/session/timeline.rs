@@ -147,6 +147,24 @@ impl Timeline {
         format!("{path}?{}", query.join("&"))
     }
 
+    /// The newest id in a page of this timeline (the answer to
+    /// [`page_target(None, 1)`](Timeline::page_target)), as `dialect` orders ids:
+    /// `Ok(None)` when the timeline is empty, so everything in it will be new. It is the
+    /// position to [resume](super::SessionConfig::resume) from later. `Err` says why the
+    /// page could not be read.
+    pub fn newest_in_page(
+        &self,
+        body: &Bytes,
+        json: JsonBackend,
+        dialect: &crate::Dialect,
+    ) -> Result<Option<Id>, String> {
+        let events = self.decode_page(body, json)?;
+        Ok(events
+            .iter()
+            .filter_map(|(e, _)| Timeline::place(std::slice::from_ref(self), e).map(|(_, id)| id))
+            .max_by(|a, b| dialect.cmp_ids(a, b)))
+    }
+
     /// Decodes a page (a JSON array, newest first) into events, exactly as the stream would
     /// have delivered them. Items that do not decode are `Event::Malformed`.
     pub(crate) fn decode_page(

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use mastostream_client::testing::Paused;
-use mastostream_client::{Client, Event, Item, Runtime};
+use mastostream_client::{Channel, Client, Event, Id, Item, Runtime, StreamTransport, Timeline};
 
-use super::{Outcome, ensure, wait_for};
+use super::{Outcome, ensure, wait_for, within};
 use crate::fake::{Cut, FakeServer, ServerOptions};
 
 /// The statuses seen, as (id, recovered), with the count of `CaughtUp` items and whether
@@ -152,4 +152,57 @@ pub async fn many_pages_with_live_racing<R: Runtime + Default>(rt: R) -> Outcome
     ensure(pages >= 3, || {
         format!("{pages} home pages for 120 statuses")
     })
+}
+
+/// [`Client::newest_id`] is a resume point: empty timeline `None`; after three statuses the
+/// third; a later session resuming from it gets exactly what came after, recovered. With a
+/// token the server refuses, the error names the `401`.
+pub async fn newest_id_is_a_resume_point<R: Runtime + Default>(rt: R) -> Outcome {
+    let server = FakeServer::start(ServerOptions {
+        token: Some("good".into()),
+        ..ServerOptions::default()
+    });
+    let client = super::client::<R>(&server)
+        .map_err(|e| e.to_string())?
+        .token("good");
+    let newest = |c: &Client<R>| {
+        let (c, rt) = (c.clone(), rt.clone());
+        async move { within(&rt, "newest_id", c.newest_id(&Timeline::Home)).await }
+    };
+    let empty = newest(&client).await?.map_err(|e| e.to_string())?;
+    ensure(empty.is_none(), || format!("an empty home: {empty:?}"))?;
+    let ids: Vec<u64> = (0..3).map(|_| server.publish_update()).collect();
+    let at = newest(&client).await?.map_err(|e| e.to_string())?;
+    ensure(at == Some(Id::from(ids[2].to_string())), || {
+        format!("newest {at:?}, published {ids:?}")
+    })?;
+    let later: Vec<u64> = (0..2).map(|_| server.publish_update()).collect();
+    let at = at.ok_or("no id")?;
+    let cfg = client
+        .session_config(StreamTransport::Sse, [Channel::User])
+        .resume_from(Timeline::Home, at);
+    let mut stream = client.open(cfg);
+    let mut got = Vec::new();
+    while got.len() < later.len() {
+        let item = within(&rt, "the missed statuses", stream.next()).await?;
+        match item {
+            Some(Ok(Item::Event(e))) => {
+                if let Event::Update(s) = &e.event {
+                    got.push((s.id.as_str().to_owned(), e.recovered));
+                }
+            }
+            Some(Ok(_)) => {}
+            other => return Err(format!("the stream ended: {other:?}")),
+        }
+    }
+    let want: Vec<(String, bool)> = later.iter().map(|i| (i.to_string(), true)).collect();
+    ensure(got == want, || {
+        format!("resumed with {got:?}, want {want:?}")
+    })?;
+    stream.close();
+    let refused = newest(&client.clone().token("revoked")).await?;
+    match refused {
+        Err(e) if e.status() == Some(401) && !e.to_string().contains("revoked") => Ok(()),
+        other => Err(format!("with a refused token: {other:?}")),
+    }
 }

@@ -120,6 +120,7 @@ macro_rules! suite_tests {
             websocket_drop_still_sends_a_close_frame,
             websocket_close_during_the_upgrade_needs_no_grace,
             catch_up_over_many_pages_with_live_statuses_racing,
+            newest_id_is_a_resume_point,
         ]);
     };
     (@each $run:path, [$($name:ident),* $(,)?]) => {
@@ -161,6 +162,7 @@ pub async fn run<R: Runtime + Default>(rt: R, name: &str) -> Outcome {
         "catch_up_over_many_pages_with_live_statuses_racing" => {
             many_pages_with_live_racing(rt).await
         }
+        "newest_id_is_a_resume_point" => newest_id_is_a_resume_point(rt).await,
         "the_token_never_leaks_over_sse" => token_never_leaks_sse(rt).await,
         "the_token_never_leaks_over_a_websocket" => token_never_leaks_websocket(rt).await,
         other => Err(format!("no suite test named {other}")),
