@@ -9,9 +9,9 @@
 //! the timeline position it completes, which becomes the stored cursor once the event is
 //! published. This module adds the fleet's rules around it: the catch-up deadline (module
 //! `track`), the newest id of a timeline that has no position yet, fetched before the
-//! first connection so that the stream has a cursor from its first second (module
-//! `anchor`: the session anchors such timelines too, but keeps the anchor to itself), and
-//! the instance's politeness gate ([`crate::polite`]).
+//! first connection (`Client::newest_id`) so that the stream has a cursor from its first
+//! second and the session catches up from it, and the instance's politeness gate
+//! ([`crate::polite`]).
 //!
 //! One session per registered stream: each stream resumes from a cursor of its own, and a
 //! WebSocket session carrying several streams can only add a subscription live (without a
@@ -19,7 +19,6 @@
 //! instance share a [`Clients`] entry (the server is discovered once) and the instance's
 //! start permits (their first catch-ups spend its rate-limit budget a few at a time).
 
-mod anchor;
 mod convert;
 mod track;
 
@@ -234,8 +233,8 @@ impl Source {
         let timelines = Timeline::for_channel(&channel);
         let mut track = Tracker::new(timelines, cursor, opts.catch_up_deadline);
         for timeline in track.unplaced() {
-            let id = anchor::newest(client.instance(), spec.token.as_deref(), &timeline).await;
-            track.anchored(&timeline, id);
+            let id = client.newest_id(&timeline).await;
+            track.anchored(&timeline, id.map_err(|e| e.to_string()));
         }
         let stream = session(&client, &channel, &mut track, &[]);
         Ok(Source {

@@ -69,8 +69,10 @@ impl Tracker {
     }
 
     /// The newest id of a timeline without a position, fetched before its first event: the
-    /// cursor starts there (`Err`: why it could not be fetched, published as a gap).
-    pub(crate) fn anchored(&mut self, timeline: &Timeline, id: Result<String, String>) {
+    /// cursor starts there (`None`: the timeline is empty, so it starts at `0`; `Err`: why
+    /// it could not be fetched, published as a gap).
+    pub(crate) fn anchored(&mut self, timeline: &Timeline, id: Result<Option<Id>, String>) {
+        let id = id.map(|id| id.map_or_else(|| "0".to_owned(), |id| id.as_str().to_owned()));
         match id {
             Ok(id) if usable(&id) => {
                 if self.cursor.advance(kind_of(timeline), &id) {
@@ -315,15 +317,22 @@ mod tests {
     fn anchors_give_positionless_timelines_a_cursor() {
         let mut t = tracker(vec![Timeline::Home, Timeline::Notifications], Some("5"));
         assert_eq!(t.unplaced(), [Timeline::Notifications]);
-        t.anchored(&Timeline::Notifications, Ok("77".into()));
+        t.anchored(&Timeline::Notifications, Ok(Some(Id::from("77"))));
         assert!(t.unplaced().is_empty());
         assert_eq!(t.cursor.get("notifications"), Some("77"));
         let points = t.session(&[]);
         assert_eq!(points.len(), 2, "both timelines resume: {points:?}");
         let mut fresh = tracker(vec![Timeline::Home], None);
         fresh.anchored(&Timeline::Home, Err("HTTP 503".into()));
-        fresh.anchored(&Timeline::Home, Ok("a b".into()));
+        fresh.anchored(&Timeline::Home, Ok(Some(Id::from("a b"))));
         assert_eq!(drain(&mut t), ["C5"]);
+        let mut empty = tracker(vec![Timeline::Home], None);
+        empty.anchored(&Timeline::Home, Ok(None));
+        assert_eq!(
+            empty.cursor.get("statuses"),
+            Some("0"),
+            "an empty timeline starts at 0"
+        );
         assert_eq!(drain(&mut fresh), ["G(,)"]);
         assert!(fresh.session(&[]).is_empty());
     }
