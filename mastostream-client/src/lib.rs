@@ -13,7 +13,7 @@
 //! use std::time::Instant;
 //! use futures_util::StreamExt;
 //! use mastostream_client::{AsyncTimer, BoxFuture, Client, Event, Item, Runtime};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! #[derive(Clone, Debug, Default)]
 //! struct Smol;

@@ -21,7 +21,7 @@
 //! ```
 //! use mastostream_smol::blocking::Client;
 //! use mastostream_smol::{Event, Item};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //! # let server = FakeServer::start(ServerOptions::default());
 //! # let url = server.url();
 //!
@@ -50,7 +50,7 @@ use std::thread::JoinHandle;
 
 use crate::{
     CertificateDer, Channel, ConfigError, Error, HealthReport, Id, Instance, Item, Listener,
-    SessionConfig, StreamControl, StreamTransport,
+    SessionConfig, StreamControl, StreamTransport, Timeline,
 };
 
 /// A Mastodon streaming client whose calls block: the blocking twin of
@@ -224,6 +224,12 @@ impl Client {
     /// Where the instance streams from. Blocks until answered or timed out.
     pub fn discover_streaming_url(&self) -> Result<Option<Instance>, Error> {
         smol::block_on(self.inner.discover_streaming_url())
+    }
+
+    /// Where `timeline` is now, a resume point for a later session; see
+    /// [`crate::Client::newest_id`]. Blocks until answered or timed out.
+    pub fn newest_id(&self, timeline: &Timeline) -> Result<Option<Id>, Error> {
+        smol::block_on(self.inner.newest_id(timeline))
     }
 }
 

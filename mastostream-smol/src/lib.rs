@@ -13,7 +13,7 @@
 //! ```
 //! use futures_lite::StreamExt;
 //! use mastostream_smol::{Client, Event, Item};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let server = FakeServer::start(ServerOptions { token: Some("s3cr3t".into()), ..Default::default() });
@@ -46,13 +46,14 @@
 //!
 //! # Test your bot offline
 //!
-//! The test kit's fake Mastodon server runs on loopback (real TCP, optionally real TLS),
-//! streams what a test publishes over SSE and WebSocket, serves the REST timelines for
-//! catch-up, and misbehaves on command. Point the client at it:
+//! [`mastostream-fake`](https://docs.rs/mastostream-fake) (a dev-dependency of your bot) is
+//! a fake Mastodon server on loopback (real TCP, optionally real TLS): it streams what a
+//! test publishes over SSE and WebSocket, serves the REST timelines for catch-up, and
+//! misbehaves on command (drops, refused tokens, `Retry-After`). Point the client at it:
 //!
 //! ```
 //! use mastostream_smol::{Callbacks, Client};
-//! use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! let server = FakeServer::start(ServerOptions::default());
 //! let client = Client::new(&server.url())?.blocking();
@@ -82,7 +83,7 @@
 //! ```
 //! use futures_lite::StreamExt;
 //! use mastostream_smol::{Channel, Client, Item};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions::default()));
 //! # let url = server.url();

@@ -248,6 +248,14 @@ fn health_and_discovery_block() {
     });
     let client = Client::new(&server.url()).unwrap();
     assert!(client.stream_healthy().unwrap());
+    let home = mastostream_smol::Timeline::Home;
+    assert_eq!(client.newest_id(&home).unwrap(), None, "an empty home");
+    let id = [server.publish_update(), server.publish_update()][1];
+    let newest = client.newest_id(&home).unwrap();
+    assert_eq!(
+        newest.as_ref().map(|i| i.as_str()),
+        Some(id.to_string().as_str())
+    );
     let found = client.discover_streaming_url().unwrap().unwrap();
     assert_eq!(
         found.to_string(),

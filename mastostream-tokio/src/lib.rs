@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use mastostream_tokio::{Client, Event, Item};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,13 +42,14 @@
 //!
 //! # Test your bot offline
 //!
-//! The test kit's fake Mastodon server runs on loopback (real TCP, optionally real TLS),
-//! streams what a test publishes over SSE and WebSocket, serves the REST timelines for
-//! catch-up, and misbehaves on command. Point the client at it:
+//! [`mastostream-fake`](https://docs.rs/mastostream-fake) (a dev-dependency of your bot) is
+//! a fake Mastodon server on loopback (real TCP, optionally real TLS): it streams what a
+//! test publishes over SSE and WebSocket, serves the REST timelines for catch-up, and
+//! misbehaves on command (drops, refused tokens, `Retry-After`). Point the client at it:
 //!
 //! ```
 //! use mastostream_tokio::{Callbacks, Client};
-//! use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! use mastostream_fake::{FakeServer, ServerOptions};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -81,7 +82,7 @@
 //!
 //! ```
 //! use mastostream_tokio::{Channel, Client, Item};
-//! # use mastostream_testkit::fake::{FakeServer, ServerOptions};
+//! # use mastostream_fake::{FakeServer, ServerOptions};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let server = std::sync::Arc::new(FakeServer::start(ServerOptions::default()));
