@@ -115,6 +115,30 @@ mod tests {
     }
 
     #[test]
+    fn splitmix64_gives_the_reference_outputs() {
+        // The first outputs from seed 0 of Vigna's reference splitmix64.c.
+        let mut rng = Rng::new(0);
+        let got: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+        assert_eq!(
+            got,
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F,
+                0xF88B_B8A8_724C_81EC
+            ]
+        );
+    }
+
+    #[test]
+    fn ceilings_double_from_initial_up_to_max() {
+        let b = Backoff::default();
+        let secs = |n| b.ceiling(n).as_secs_f64();
+        let got: Vec<f64> = (0..9).map(secs).collect();
+        assert_eq!(got, [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]);
+    }
+
+    #[test]
     fn same_seed_same_schedule() {
         let b = Backoff::default();
         let schedule = |seed| {
