@@ -6,7 +6,7 @@ pub use crate::{
     Backoff, Callbacks, CatchUpConfig, CertificateDer, Channel, ConfigError, Error, ErrorKind,
     Event, Gap, GapReason, HealthReport, Id, Instance, Item, Listener, PublicScope, Server,
     ServerSource, SessionConfig, StreamControl, StreamEvent, StreamHandle, StreamTransport,
-    Timeline, Timeouts, dispatch, proto,
+    Timeline, Timeouts, dispatch, model, proto,
 };
 
 /// The client's types named for one runtime: `Client`, `EventStream`, and the 0.1 names

@@ -115,7 +115,7 @@ pub use mastostream_proto::session::{
     Backoff, CatchUpConfig, Gap, GapReason, HealthReport, Item, Server, ServerSource,
     SessionConfig, StreamEvent, StreamTransport, Timeline, Timeouts,
 };
-pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, Instance, PublicScope};
+pub use mastostream_proto::{Channel, Error, ErrorKind, Event, Id, Instance, PublicScope, model};
 pub use runtime::{AsyncTimer, BoxFuture, Runtime};
 pub use rustls::pki_types::CertificateDer;
 pub use stream::{EventStream, StreamControl, StreamHandle};
