@@ -89,7 +89,7 @@
 //!   thread or callback.
 //!
 //! Features: `native-roots` also trusts the operating system's root certificates;
-//! `test-util` adds [`testing::Paused`], a runtime wrapper whose clock moves only when a
+//! `test-util` adds `testing::Paused`, a runtime wrapper whose clock moves only when a
 //! test says so.
 
 #![forbid(unsafe_code)]
