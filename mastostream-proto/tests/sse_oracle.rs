@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use mastostream_proto::DecodeError;
 use mastostream_proto::sse::{SseItem, SseLimits, SseParser};
+use mastostream_proto::testing::{OracleItem, sse_oracle};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,70 +19,17 @@ enum Item {
     Skipped(String, DecodeError),
 }
 
-/// The WHATWG "event stream interpretation", transcribed as directly as possible: decode the
-/// whole stream, strip a BOM, split lines, interpret fields.
+/// The WHATWG "event stream interpretation" over the whole input
+/// ([`mastostream_proto::testing::sse_oracle`]), in this file's item type.
 fn oracle(input: &[u8]) -> Vec<Item> {
-    let text = String::from_utf8_lossy(input);
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    // Split into lines: CRLF, LF or CR end a line; text after the last line end is discarded.
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                lines.push(std::mem::take(&mut line));
-            }
-            '\n' => lines.push(std::mem::take(&mut line)),
-            c => line.push(c),
-        }
-    }
-    let (mut event, mut data, mut last_id) = (String::new(), String::new(), String::new());
-    let mut out = Vec::new();
-    for line in lines {
-        if line.is_empty() {
-            if !data.is_empty() {
-                data.pop();
-                let event = if event.is_empty() {
-                    "message".into()
-                } else {
-                    event.clone()
-                };
-                out.push(Item::Event {
-                    event,
-                    data: data.clone(),
-                    id: last_id.clone(),
-                });
-            }
-            data.clear();
-            event.clear();
-            continue;
-        }
-        if let Some(comment) = line.strip_prefix(':') {
-            out.push(Item::Comment(comment.to_string()));
-            continue;
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line.as_str(), ""),
-        };
-        match field {
-            "event" => event = value.to_string(),
-            "data" => {
-                data.push_str(value);
-                data.push('\n');
-            }
-            "id" if !value.contains('\0') => last_id = value.to_string(),
-            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                out.push(Item::Retry(value.parse().unwrap_or(u64::MAX)))
-            }
-            _ => {}
-        }
-    }
-    out
+    sse_oracle(input)
+        .into_iter()
+        .map(|item| match item {
+            OracleItem::Event(event, data, id) => Item::Event { event, data, id },
+            OracleItem::Comment(text) => Item::Comment(text),
+            OracleItem::Retry(ms) => Item::Retry(ms),
+        })
+        .collect()
 }
 
 fn streaming(chunks: &[Bytes], limits: SseLimits) -> Vec<Item> {
