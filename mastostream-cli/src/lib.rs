@@ -26,8 +26,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The offline demo server (`mastostream_fake::demo`, re-exported): what `mastostream tail`
+/// streams when no `--instance` is given.
 #[cfg(feature = "demo")]
-pub mod demo;
+pub use mastostream_fake::demo;
 pub mod text;
 
 /// The README's examples, run as doctests.

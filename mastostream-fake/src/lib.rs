@@ -267,8 +267,8 @@
 //! The [`corpus`] module generates Mastodon streaming captures of any size, deterministic
 //! from a seed (statuses in 20 languages, reblogs, quotes, polls, media, every event
 //! type), and single entities ([`corpus::Generator`]) that agree with what the server
-//! streamed. (`mastostream-cli`'s `demo` module is a scripted offline demo server built
-//! on them.)
+//! streamed. The [`demo`] module is a scripted offline demo server built on them: what the
+//! `mastostream` command-line tool streams when it is given no instance.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -277,6 +277,7 @@ mod auth;
 mod build;
 mod conn;
 pub mod corpus;
+pub mod demo;
 mod dialect;
 mod http;
 mod limit;

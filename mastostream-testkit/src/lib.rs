@@ -3,7 +3,7 @@
 //! - [`fake`]: the published `mastostream-fake` crate, re-exported under its old path: a
 //!   loopback fake Mastodon server (real TCP, real TLS with a CA made at run
 //!   time) that streams, serves the REST timelines for catch-up and misbehaves on command.
-//! - [`demo`]: (`mastostream_cli::demo`, re-exported) the offline demo server of the
+//! - [`demo`]: (`mastostream_fake::demo`, re-exported) the offline demo server of the
 //!   `mastostream` command-line tool, for the client suite's end-to-end test.
 //! - [`scenarios`]: the fault scenarios every adapter runs against it (SSE, and
 //!   [`scenarios::ws`] for the WebSocket transport).
@@ -21,9 +21,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use mastostream_cli::demo;
 pub use mastostream_fake as fake;
 pub use mastostream_fake::corpus;
+pub use mastostream_fake::demo;
 pub mod hostile;
 pub mod scenarios;
 pub mod suite;

@@ -19,7 +19,7 @@
 //!    forever.
 //!
 //! ```
-//! use mastostream_cli::demo::{Demo, DemoOptions};
+//! use mastostream_fake::demo::{Demo, DemoOptions};
 //!
 //! let demo = Demo::start(DemoOptions { events: 10, ..DemoOptions::default() });
 //! // Point any Mastodon client at it, as at an instance:
@@ -31,8 +31,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use mastostream_fake::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
-use mastostream_fake::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
+use crate::corpus::{self, CorpusConfig, GeneratedEvent, Mix};
+use crate::{Cut, FakeServer, Plan, Reply, ServerOptions, StreamPlan};
 
 /// The status the demo server answers once its stream is over.
 pub const END_STATUS: u16 = 410;
