@@ -4,19 +4,18 @@
 //! tool, and `mastostream-tokio`'s `print_stream` example is the async counterpart.
 //!
 //! ```text
-//! cargo run -p mastostream-smol --example blocking_listener -- https://mastodon.social public
-//! MASTODON_TOKEN=... cargo run -p mastostream-smol --example blocking_listener -- \
-//!     https://mastodon.social user
+//! cargo run -p mastostream-smol --example blocking_listener -- https://mastodon.social
+//! cargo run -p mastostream-smol --example blocking_listener -- https://mastodon.social rust
 //! ```
 //!
-//! The second argument is a stream name as Mastodon spells it (`user`, `public:local`,
-//! `hashtag`, `list`, ...; default `public`), the third the tag or list id it needs.
+//! With a second argument it follows that hashtag, else the public timeline; a token in
+//! `MASTODON_TOKEN` is sent if set (some instances require one for public streams).
 
 use std::time::Duration;
 
 use mastostream_smol::blocking::Client;
 use mastostream_smol::model::{Notification, Status};
-use mastostream_smol::{Channel, Error, Gap, Id, Listener, Timeline};
+use mastostream_smol::{Error, Gap, Id, Listener, Timeline};
 
 /// Counts what it sees and prints one line per status, deletion and notification.
 #[derive(Default)]
@@ -68,18 +67,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let instance = args
         .next()
-        .ok_or("usage: blocking_listener INSTANCE [STREAM] [TAG or LIST ID]")?;
-    let name = args.next().unwrap_or_else(|| "public".to_owned());
-    let param = args.next();
-    let channel = Channel::parse(&name, param.as_deref(), param.as_deref())?;
-    let token = std::env::var("MASTODON_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-
-    let client = Client::new(&instance)?.token_opt(token);
+        .ok_or("usage: blocking_listener INSTANCE [HASHTAG]")?;
+    let token = std::env::var("MASTODON_TOKEN").ok();
+    let client = Client::new(&instance)?.token_opt(token.filter(|t| !t.is_empty()));
+    let stream = match args.next() {
+        Some(tag) => client.stream_hashtag(tag.trim_start_matches('#')),
+        None => client.stream_public(),
+    };
     let mut printer = Printer::default();
     // Returns only on a fatal error (a revoked token, say); reconnects are the listener's.
-    let result = client.stream(channel).run(&mut printer);
+    let result = stream.run(&mut printer);
     eprintln!(
         "-- {} statuses, {} recovered after reconnects",
         printer.statuses, printer.recovered

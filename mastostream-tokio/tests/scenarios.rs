@@ -3,16 +3,13 @@
 //! paused (the testkit's driver lets time pass), so no check depends on the machine being
 //! idle.
 
+mod common;
+
 use mastostream_testkit::scenarios::drive;
 use mastostream_tokio::Tokio;
 
 fn run(kind: &str, index: usize, tls: bool) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let result = rt.block_on(async {
+    let result = common::block_on(async {
         match kind {
             "sse" => drive::sse(Tokio, index, tls).await,
             _ => drive::websocket(Tokio, index, tls).await,

@@ -143,6 +143,10 @@ impl Connection<'_, '_> {
                         self.speaks.text(&self.cx(), text.as_str())
                     }
                     Ok(Message::Binary(bytes)) => self.speaks.binary(&self.cx(), &bytes),
+                    Ok(Message::Pong(_)) => {
+                        self.log(|l| l.pongs += 1);
+                        continue;
+                    }
                     Ok(Message::Close(frame)) => {
                         let code = frame.map(|f| u16::from(f.code));
                         self.log(|l| l.client_close = Some(code));

@@ -47,6 +47,9 @@ pub struct WsConnection {
     pub subscriptions: Vec<Vec<String>>,
     /// Whether the connection is still open.
     pub open: bool,
+    /// The pong frames the client sent: each answers one of the server's pings (a
+    /// heartbeat), so a test can tell that the client has read that many.
+    pub pongs: usize,
     /// The close frame the client sent, if it sent one: its status code (`None` when the
     /// frame carried none). A client that closes cleanly sends one before dropping the
     /// connection; one that just drops the socket does not.

@@ -109,6 +109,9 @@ pub enum WsStep {
     Subscribed(usize),
     /// Wait for the server to have answered this many REST timeline requests in all.
     RestRequests(usize),
+    /// Wait until the server's newest WebSocket has had this many pongs from the client:
+    /// the client has read that many pings, so time may pass without racing them.
+    Ponged(usize),
     /// The client subscribes to this stream.
     Subscribe(Channel),
     /// The client unsubscribes from this stream.
@@ -333,6 +336,17 @@ impl<'s> WsRun<'s> {
                         .last()
                         .is_some_and(|c| c.open && c.subscriptions.len() == *n);
                     if let Some(a) = self.poll_server(ok, &format!("{n} subscriptions")) {
+                        return a;
+                    }
+                    true
+                }
+                WsStep::Ponged(n) => {
+                    let ok = self
+                        .server
+                        .ws_connections()
+                        .last()
+                        .is_some_and(|c| c.pongs >= *n);
+                    if let Some(a) = self.poll_server(ok, &format!("{n} pongs")) {
                         return a;
                     }
                     true
