@@ -483,3 +483,23 @@ fn iceshrimp_net_closing_on_a_list_refuses_that_list() {
     sim.input(Input::WsClose(again, Some((1011, String::new()))));
     assert_eq!(refusals(&sim).len(), 1);
 }
+
+#[test]
+fn an_sse_stream_is_never_refused_by_websocket_subscription_rules() {
+    // Found by `session_ops`: an SSE session (the transport forced) on a stream that the
+    // server's WebSocket could not take by a subscribe message (Pleroma: no hashtag:local)
+    // reported the stream refused and dropped it, while its SSE connection carried it.
+    let mut cfg = config(&[Channel::hashtag("rust").local_only()]);
+    cfg.choose_transport = false;
+    let mut sim = Sim::new(cfg);
+    discover(&mut sim, Some(("pleroma", "2.5.0")));
+    let id = sim.go_live("/api/v1/streaming/hashtag/local?tag=rust");
+    assert!(refusals(&sim).is_empty(), "{:#?}", sim.items);
+    sim.data(id, event("update", &status_json(&sid(5))));
+    let updates = sim
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Event(e) if matches!(e.event, mastostream_proto::Event::Update(_))))
+        .count();
+    assert_eq!(updates, 1, "{:#?}", sim.items);
+}

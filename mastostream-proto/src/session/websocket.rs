@@ -78,8 +78,19 @@ impl Session {
         });
     }
 
-    /// Subscribes the live WebSocket to every stream (after each connect).
+    /// Subscribes the live WebSocket to every stream (after each connect). An SSE stream
+    /// carries its one stream by its URL: nothing to subscribe, and nothing a WebSocket
+    /// dialect refuses applies to it.
     pub(super) fn subscribe_all(&mut self) {
+        if !matches!(
+            self.stream,
+            Some(Live {
+                reader: Reader::Ws { .. },
+                ..
+            })
+        ) {
+            return;
+        }
         let channels: Vec<Channel> = self
             .recovery
             .routes
