@@ -31,7 +31,10 @@ pub struct StatusRow {
     /// The newest id below which everything was published (statuses, else
     /// notifications, else conversations).
     pub last_id: Option<String>,
-    /// Events published on this stream, by every owner.
+    /// Events published on this stream, by every owner, as the owners recorded them (with
+    /// each lease renewal and cursor write). Exact while owners hand over cleanly; after a
+    /// worker is killed, a lower bound: what it stored after its last record is stored
+    /// once but counted by nobody.
     pub events: u64,
     /// Seconds since the owner last saw the stream connected and caught up (`null`:
     /// never).
